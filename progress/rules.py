@@ -1,0 +1,246 @@
+"""The progress rules, as pure functions over one learner's state in one tutorial.
+
+The service loads a `ProgressState`, applies one of these functions and writes the result back, so
+every rule lives here once and is unit-tested without a database:
+
+- A chapter update is idempotent: `watch_time` is that chapter's total, not an increment;
+  `last_position` is stored as given.
+- Quiz: `attempts` counts every submission; `score` keeps the best attempt (compared as a share
+  of its `max_score`, and `max_score` follows the best attempt); `passed` stays true once any
+  attempt passed; `completed_at` is the latest attempt.
+- `total_chapters`: the number the client last declared, else the catalog's, else the chapters
+  seen. `completion_percentage` = completed ÷ total × 100, two decimals, at most 100.
+- `certificate_eligible`: total > 0, every chapter complete, every recorded quiz passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from progress.errors import NotEligible
+from progress.models import (
+    Certificate,
+    ChapterProgress,
+    Progress,
+    ProgressSnapshot,
+    QuizScore,
+)
+
+
+@dataclass(frozen=True)
+class ChapterState:
+    chapter_id: str
+    watch_time: float
+    completed: bool
+    last_position: float
+
+
+@dataclass(frozen=True)
+class QuizState:
+    quiz_id: str
+    score: float
+    max_score: float
+    passed: bool
+    attempts: int
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateState:
+    awarded_at: datetime
+    awarded_by: str
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """A learner's progress in one tutorial; `exists` is False for a pair never seen."""
+
+    tutorial_id: str
+    user_id: str
+    chapters: dict[str, ChapterState] = field(default_factory=dict)
+    quizzes: dict[str, QuizState] = field(default_factory=dict)
+    certificate: CertificateState | None = None
+    declared_total_chapters: int | None = None
+    catalog_total_chapters: int | None = None
+    last_watched_at: datetime | None = None
+    exists: bool = False
+
+    @property
+    def total_chapters(self) -> int:
+        if self.declared_total_chapters is not None:
+            return self.declared_total_chapters
+        if self.catalog_total_chapters is not None:
+            return self.catalog_total_chapters
+        return len(self.chapters)
+
+    @property
+    def chapters_completed(self) -> int:
+        return sum(1 for chapter in self.chapters.values() if chapter.completed)
+
+    @property
+    def completion_percentage(self) -> float:
+        total = self.total_chapters
+        if total <= 0:
+            return 0.0
+        return min(100.0, round(self.chapters_completed * 100 / total, 2))
+
+    @property
+    def total_watch_time(self) -> float:
+        return sum(chapter.watch_time for chapter in self.chapters.values())
+
+    def missing_for_certificate(self) -> NotEligible | None:
+        """What stands between the learner and a certificate, or None when eligible."""
+        total = self.total_chapters
+        incomplete = sorted(c.chapter_id for c in self.chapters.values() if not c.completed)
+        unseen = max(0, total - len(self.chapters))
+        failed = sorted(q.quiz_id for q in self.quizzes.values() if not q.passed)
+        if total > 0 and not incomplete and not unseen and not failed:
+            return None
+        return NotEligible(
+            incomplete_chapters=incomplete,
+            unseen_chapters=unseen,
+            failed_quizzes=failed,
+            total_chapters=total,
+        )
+
+    @property
+    def certificate_eligible(self) -> bool:
+        return self.missing_for_certificate() is None
+
+    def to_snapshot(self) -> ProgressSnapshot:
+        certificate = (
+            None
+            if self.certificate is None
+            else Certificate(
+                awarded_at=self.certificate.awarded_at,
+                awarded_by=self.certificate.awarded_by,
+                override_reason=self.certificate.override_reason,
+            )
+        )
+        return ProgressSnapshot(
+            tutorial_id=self.tutorial_id,
+            user_id=self.user_id,
+            completion_percentage=self.completion_percentage,
+            chapters_completed=self.chapters_completed,
+            total_chapters=self.total_chapters,
+            chapter_progress=[
+                ChapterProgress(
+                    chapter_id=c.chapter_id,
+                    watch_time=c.watch_time,
+                    completed=c.completed,
+                    last_position=c.last_position,
+                )
+                for c in self.chapters.values()
+            ],
+            quiz_scores=[
+                QuizScore(
+                    quiz_id=q.quiz_id,
+                    score=q.score,
+                    max_score=q.max_score,
+                    passed=q.passed,
+                    attempts=q.attempts,
+                    completed_at=q.completed_at,
+                )
+                for q in self.quizzes.values()
+            ],
+            certificate_eligible=self.certificate_eligible,
+            certificate_earned=self.certificate is not None,
+            total_watch_time=self.total_watch_time,
+            last_watched_at=self.last_watched_at,
+            certificate=certificate,
+            declared_total_chapters=self.declared_total_chapters,
+        )
+
+    def to_progress(self) -> Progress:
+        return self.to_snapshot().to_progress()
+
+
+def state_from_snapshot(
+    snapshot: ProgressSnapshot, *, catalog_total_chapters: int | None
+) -> ProgressState:
+    """The state a snapshot describes (the inverse of `ProgressState.to_snapshot`)."""
+    certificate = snapshot.certificate
+    return ProgressState(
+        tutorial_id=snapshot.tutorial_id,
+        user_id=snapshot.user_id or "",
+        chapters={
+            c.chapter_id: ChapterState(c.chapter_id, c.watch_time, c.completed, c.last_position)
+            for c in snapshot.chapter_progress
+        },
+        quizzes={
+            q.quiz_id: QuizState(
+                q.quiz_id, q.score, q.max_score, q.passed, q.attempts, q.completed_at
+            )
+            for q in snapshot.quiz_scores
+        },
+        certificate=None
+        if certificate is None
+        else CertificateState(
+            certificate.awarded_at, certificate.awarded_by, certificate.override_reason
+        ),
+        declared_total_chapters=snapshot.declared_total_chapters,
+        catalog_total_chapters=catalog_total_chapters,
+        last_watched_at=snapshot.last_watched_at,
+        exists=True,
+    )
+
+
+def apply_chapter(
+    state: ProgressState,
+    *,
+    chapter_id: str,
+    watch_time: float,
+    completed: bool,
+    last_position: float,
+    total_chapters: int | None,
+    at: datetime,
+) -> ProgressState:
+    chapters = dict(state.chapters)
+    chapters[chapter_id] = ChapterState(chapter_id, watch_time, completed, last_position)
+    return replace(
+        state,
+        chapters=chapters,
+        declared_total_chapters=total_chapters
+        if total_chapters is not None
+        else state.declared_total_chapters,
+        last_watched_at=at,
+        exists=True,
+    )
+
+
+def apply_quiz(
+    state: ProgressState,
+    *,
+    quiz_id: str,
+    score: float,
+    max_score: float,
+    passed: bool,
+    at: datetime,
+) -> ProgressState:
+    previous = state.quizzes.get(quiz_id)
+    if previous is None:
+        quiz = QuizState(quiz_id, score, max_score, passed, 1, at)
+    else:
+        better = score * previous.max_score > previous.score * max_score
+        quiz = QuizState(
+            quiz_id,
+            score if better else previous.score,
+            max_score if better else previous.max_score,
+            previous.passed or passed,
+            previous.attempts + 1,
+            max(at, previous.completed_at),
+        )
+    return replace(state, quizzes={**state.quizzes, quiz_id: quiz}, exists=True)
+
+
+def award_certificate(
+    state: ProgressState, *, awarded_by: str, override_reason: str | None, at: datetime
+) -> ProgressState:
+    """The state with a certificate; raises `NotEligible` unless eligible or overridden."""
+    missing = state.missing_for_certificate()
+    if missing is not None and override_reason is None:
+        raise missing
+    certificate = CertificateState(at, awarded_by, override_reason if missing is not None else None)
+    return replace(state, certificate=certificate, exists=True)

@@ -1,0 +1,211 @@
+"""SQLAlchemy Core tables, named as the brief names them.
+
+`tutorial_progress`, `api_logs` and their columns keep the brief's names so its monitoring SQL runs
+on this schema verbatim. The tables are changed only through Alembic migrations (`migrations/`);
+this module is what the code and the migrations agree on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SOURCES = ("api", "console", "migration", "system")
+EVENT_KINDS = ("chapter", "quiz", "complete", "reset", "restore", "migration")
+CLIENT_EVENT_KINDS = ("migration", "fallback")
+MIGRATION_OUTCOMES = ("attempted", "succeeded", "failed")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+tutorials = Table(
+    "tutorials",
+    metadata,
+    Column("tutorial_id", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("total_chapters", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("total_chapters > 0", name="total_chapters_positive"),
+)
+
+tutorial_progress = Table(
+    "tutorial_progress",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("tutorial_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("completion_percentage", Numeric(5, 2), nullable=False, server_default="0"),
+    Column("chapters_completed", Integer, nullable=False, server_default="0"),
+    Column("total_chapters", Integer, nullable=False, server_default="0"),
+    Column("declared_total_chapters", Integer),
+    Column("total_watch_time", Double, nullable=False, server_default="0"),
+    Column("certificate_eligible", Boolean, nullable=False, server_default="false"),
+    Column("certificate_earned", Boolean, nullable=False, server_default="false"),
+    Column("last_watched_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("tutorial_id", "user_id"),
+    CheckConstraint("completion_percentage BETWEEN 0 AND 100", name="completion_percentage_range"),
+    CheckConstraint("chapters_completed >= 0", name="chapters_completed_non_negative"),
+    CheckConstraint("total_chapters >= 0", name="total_chapters_non_negative"),
+    CheckConstraint(
+        "declared_total_chapters IS NULL OR declared_total_chapters > 0",
+        name="declared_total_chapters_positive",
+    ),
+    CheckConstraint("total_watch_time >= 0", name="total_watch_time_non_negative"),
+    # Console prefix search on user ids; text_pattern_ops serves LIKE 'abc%' in any collation.
+    Index(
+        "ix_tutorial_progress_user_id_pattern",
+        "user_id",
+        postgresql_ops={"user_id": "text_pattern_ops"},
+    ),
+)
+
+chapter_progress = Table(
+    "chapter_progress",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column(
+        "progress_id",
+        BigInteger,
+        ForeignKey("tutorial_progress.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("chapter_id", Text, nullable=False),
+    Column("watch_time", Double, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("last_position", Double, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("progress_id", "chapter_id"),
+    CheckConstraint("watch_time >= 0", name="watch_time_non_negative"),
+    CheckConstraint("last_position >= 0", name="last_position_non_negative"),
+)
+
+quiz_scores = Table(
+    "quiz_scores",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column(
+        "progress_id",
+        BigInteger,
+        ForeignKey("tutorial_progress.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("quiz_id", Text, nullable=False),
+    Column("score", Double, nullable=False),
+    Column("max_score", Double, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("progress_id", "quiz_id"),
+    CheckConstraint("max_score > 0", name="max_score_positive"),
+    CheckConstraint("score >= 0 AND score <= max_score", name="score_range"),
+    CheckConstraint("attempts >= 1", name="attempts_positive"),
+)
+
+tutorial_certificates = Table(
+    "tutorial_certificates",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column(
+        "progress_id",
+        BigInteger,
+        ForeignKey("tutorial_progress.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("awarded_at", DateTime(timezone=True), nullable=False),
+    Column("awarded_by", Text, nullable=False),
+    Column("override_reason", Text),
+    Index("ix_tutorial_certificates_awarded_at", "awarded_at"),
+)
+
+progress_events = Table(
+    "progress_events",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("tutorial_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("reason", Text),
+    Column("before", JSONB),
+    Column("after", JSONB),
+    Column("restored_event_id", BigInteger),
+    CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind_known"),
+    CheckConstraint(_one_of("source", SOURCES), name="source_known"),
+    Index("ix_progress_events_tutorial_id_user_id_id", "tutorial_id", "user_id", text("id DESC")),
+    Index("ix_progress_events_occurred_at", "occurred_at", postgresql_using="brin"),
+)
+
+api_logs = Table(
+    "api_logs",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("timestamp", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("method", Text, nullable=False),
+    Column("endpoint", Text, nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("response_time_ms", Double, nullable=False),
+    Column("user_id", Text),
+    CheckConstraint("status_code BETWEEN 100 AND 599", name="status_code_range"),
+    CheckConstraint("response_time_ms >= 0", name="response_time_non_negative"),
+    # Append-only and written in time order: a BRIN index is tiny and serves time windows.
+    Index("ix_api_logs_timestamp", "timestamp", postgresql_using="brin"),
+)
+
+client_events = Table(
+    "client_events",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("kind", Text, nullable=False),
+    Column("outcome", Text),
+    Column("operation", Text),
+    Column("reason", Text),
+    Column("record_count", Integer),
+    Column("user_id", Text),
+    Column("tutorial_id", Text),
+    CheckConstraint(_one_of("kind", CLIENT_EVENT_KINDS), name="kind_known"),
+    CheckConstraint(
+        "(kind = 'migration' AND " + _one_of("outcome", MIGRATION_OUTCOMES) + ")"
+        " OR (kind = 'fallback' AND outcome IS NULL AND operation IS NOT NULL)",
+        name="outcome_matches_kind",
+    ),
+    CheckConstraint("record_count IS NULL OR record_count >= 0", name="record_count_non_negative"),
+    Index("ix_client_events_occurred_at", "occurred_at"),
+)

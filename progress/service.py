@@ -1,0 +1,395 @@
+"""ProgressService: the one way to read or write a learner's tutorial progress.
+
+The dashboard's console, the HTTP API and the demo-data tools all call this module; nothing else
+writes the progress tables. Each write
+
+1. validates every argument first (bad input raises an `InvalidInput` and writes nothing);
+2. opens one transaction, locks the learner's progress row and loads its state;
+3. applies one rule from `progress.rules` to get the new state;
+4. writes only what changed, and a `progress_events` row holding the whole state before and after,
+   with the source, the actor and the reason — so every change is audited and can be undone;
+5. commits. Transient database errors (lost connection, serialization failure, deadlock) retry the
+   whole unit of work, three attempts with exponential backoff and jitter; validation never retries.
+
+Rules (see `progress.rules` for the arithmetic):
+- A chapter update is idempotent: `watch_time` is the chapter's total, `last_position` as given.
+- Quiz: `attempts` counts every submission; `score` keeps the best; `passed` stays true once any
+  attempt passed; `completedAt` is the latest attempt.
+- `totalChapters`: from the call, else the catalog (`tutorials`), else the chapters seen.
+- `complete_tutorial` on an ineligible pair raises `NotEligible` naming what is missing; with
+  `override_reason` (support only, never from the API) it awards anyway and records the override.
+  Completing twice is a no-op.
+- Reset removes chapters, quizzes, certificate and the progress row; its event keeps the snapshot.
+- `restore_progress(event_id)` puts the progress back exactly as it was just before that event; the
+  restore is itself an event, so it can be undone too.
+- Reading a pair that has no progress returns empty progress (0 %), not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from progress import store
+from progress.db import run_with_retry
+from progress.errors import EventNotFound, InvalidInput
+from progress.models import (
+    EventKind,
+    LearnerTutorial,
+    Progress,
+    ProgressEvent,
+    ProgressSnapshot,
+    Source,
+)
+from progress.rules import (
+    ProgressState,
+    apply_chapter,
+    apply_quiz,
+    award_certificate,
+    state_from_snapshot,
+)
+from progress.schema import progress_events, tutorial_progress
+from progress.validation import (
+    check_flag,
+    check_id,
+    check_score,
+    check_seconds,
+    check_source,
+    check_text,
+    check_total_chapters,
+)
+
+Change = Callable[[ProgressState], ProgressState | None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProgressService:
+    """Reads and writes progress; safe to share between threads (one engine, one pool)."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get_progress(self, tutorial_id: str, user_id: str) -> Progress:
+        return self.get_snapshot(tutorial_id, user_id).to_progress()
+
+    def get_snapshot(self, tutorial_id: str, user_id: str) -> ProgressSnapshot:
+        """The progress plus certificate details (who awarded it, any override)."""
+        tutorial_id = check_id("tutorial_id", tutorial_id)
+        user_id = check_id("user_id", user_id)
+
+        def read() -> ProgressSnapshot:
+            with self.engine.connect() as connection:
+                return store.read_state(connection, tutorial_id, user_id).to_snapshot()
+
+        return run_with_retry(read, engine=self.engine)
+
+    def find_learners(self, user_id_prefix: str, *, limit: int = 50) -> list[LearnerTutorial]:
+        """Learners whose user id starts with `user_id_prefix`, each with their tutorials."""
+        prefix = check_id("user_id", user_id_prefix)
+
+        def read() -> list[LearnerTutorial]:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(
+                        tutorial_progress.c.user_id,
+                        tutorial_progress.c.tutorial_id,
+                        tutorial_progress.c.completion_percentage,
+                        tutorial_progress.c.certificate_earned,
+                        tutorial_progress.c.last_watched_at,
+                        tutorial_progress.c.updated_at,
+                    )
+                    .where(tutorial_progress.c.user_id.startswith(prefix, autoescape=True))
+                    .order_by(tutorial_progress.c.user_id, tutorial_progress.c.tutorial_id)
+                    .limit(limit)
+                ).mappings()
+                return [LearnerTutorial.model_validate(dict(row)) for row in rows]
+
+        return run_with_retry(read, engine=self.engine)
+
+    def history(self, tutorial_id: str, user_id: str, *, limit: int = 500) -> list[ProgressEvent]:
+        """The pair's events, newest first, each with the id `restore_progress` takes."""
+        tutorial_id = check_id("tutorial_id", tutorial_id)
+        user_id = check_id("user_id", user_id)
+
+        def read() -> list[ProgressEvent]:
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(progress_events)
+                    .where(
+                        progress_events.c.tutorial_id == tutorial_id,
+                        progress_events.c.user_id == user_id,
+                    )
+                    .order_by(progress_events.c.id.desc())
+                    .limit(limit)
+                ).mappings()
+                return [ProgressEvent.model_validate(dict(row)) for row in rows]
+
+        return run_with_retry(read, engine=self.engine)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def update_chapter_progress(
+        self,
+        tutorial_id: str,
+        user_id: str,
+        *,
+        chapter_id: str,
+        watch_time: float,
+        completed: bool,
+        last_position: float,
+        total_chapters: int | None = None,
+        actor: str,
+        source: Source,
+        reason: str | None = None,
+    ) -> Progress:
+        chapter_id = check_id("chapter_id", chapter_id)
+        watch_time = check_seconds("watch_time", watch_time)
+        completed = check_flag("completed", completed)
+        last_position = check_seconds("last_position", last_position)
+        total = check_total_chapters(total_chapters)
+        return self._change(
+            tutorial_id,
+            user_id,
+            kind="chapter",
+            actor=actor,
+            source=source,
+            reason=reason,
+            change=lambda state: apply_chapter(
+                state,
+                chapter_id=chapter_id,
+                watch_time=watch_time,
+                completed=completed,
+                last_position=last_position,
+                total_chapters=total,
+                at=self._clock(),
+            ),
+        )
+
+    def update_quiz_score(
+        self,
+        tutorial_id: str,
+        user_id: str,
+        *,
+        quiz_id: str,
+        score: float,
+        max_score: float,
+        passed: bool,
+        actor: str,
+        source: Source,
+        reason: str | None = None,
+    ) -> Progress:
+        quiz_id = check_id("quiz_id", quiz_id)
+        score, max_score = check_score(score, max_score)
+        passed = check_flag("passed", passed)
+        return self._change(
+            tutorial_id,
+            user_id,
+            kind="quiz",
+            actor=actor,
+            source=source,
+            reason=reason,
+            change=lambda state: apply_quiz(
+                state,
+                quiz_id=quiz_id,
+                score=score,
+                max_score=max_score,
+                passed=passed,
+                at=self._clock(),
+            ),
+        )
+
+    def complete_tutorial(
+        self,
+        tutorial_id: str,
+        user_id: str,
+        *,
+        actor: str,
+        source: Source,
+        override_reason: str | None = None,
+    ) -> Progress:
+        override = check_text("override_reason", override_reason, required=False)
+        if override is not None and check_source(source) == "api":
+            raise InvalidInput(
+                "override_reason",
+                "Only support staff can override the certificate rules; the API cannot.",
+            )
+
+        def complete(state: ProgressState) -> ProgressState | None:
+            if state.certificate is not None:
+                return None  # completing twice is a no-op
+            return award_certificate(
+                state,
+                awarded_by=actor,
+                override_reason=override,
+                at=self._clock(),
+            )
+
+        return self._change(
+            tutorial_id,
+            user_id,
+            kind="complete",
+            actor=actor,
+            source=source,
+            reason=override,
+            change=complete,
+        )
+
+    def reset_progress(
+        self,
+        tutorial_id: str,
+        user_id: str,
+        *,
+        actor: str,
+        source: Source,
+        reason: str | None = None,
+    ) -> Progress:
+        """Remove the pair's progress; the event keeps a full snapshot, so it can be restored."""
+        return self._change(
+            tutorial_id,
+            user_id,
+            kind="reset",
+            actor=actor,
+            source=source,
+            reason=reason,
+            change=lambda state: (
+                ProgressState(
+                    state.tutorial_id,
+                    state.user_id,
+                    catalog_total_chapters=state.catalog_total_chapters,
+                )
+                if state.exists
+                else None
+            ),
+        )
+
+    def restore_progress(
+        self,
+        event_id: int,
+        *,
+        actor: str,
+        reason: str | None = None,
+        source: Source = "console",
+    ) -> Progress:
+        """Put the pair's progress back exactly as it was just before event `event_id`."""
+        if isinstance(event_id, bool) or not isinstance(event_id, int) or event_id <= 0:
+            raise InvalidInput(
+                "event_id", f"Event id must be a positive whole number, not {event_id!r}."
+            )
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    progress_events.c.tutorial_id,
+                    progress_events.c.user_id,
+                    progress_events.c.before,
+                ).where(progress_events.c.id == event_id)
+            ).one_or_none()
+        if row is None:
+            raise EventNotFound(event_id)
+        target = None if row.before is None else ProgressSnapshot.model_validate(row.before)
+
+        def restore(state: ProgressState) -> ProgressState:
+            if target is None:
+                return ProgressState(
+                    state.tutorial_id,
+                    state.user_id,
+                    catalog_total_chapters=state.catalog_total_chapters,
+                )
+            return state_from_snapshot(target, catalog_total_chapters=state.catalog_total_chapters)
+
+        return self._change(
+            row.tutorial_id,
+            row.user_id,
+            kind="restore",
+            actor=actor,
+            source=source,
+            reason=reason,
+            change=restore,
+            restored_event_id=event_id,
+        )
+
+    # -- the unit of work ----------------------------------------------------------------------
+
+    def _change(
+        self,
+        tutorial_id: str,
+        user_id: str,
+        *,
+        kind: EventKind,
+        actor: str,
+        source: Source,
+        reason: str | None,
+        change: Change,
+        restored_event_id: int | None = None,
+    ) -> Progress:
+        """Validate the common arguments, then run `change` on the locked state and persist it.
+
+        `change` returns the new state, or None when there is nothing to do (no event written).
+        """
+        tutorial_id = check_id("tutorial_id", tutorial_id)
+        user_id = check_id("user_id", user_id)
+        actor = check_id("actor", actor)
+        source = check_source(source)
+        reason = check_text("reason", reason, required=False)
+
+        def unit_of_work() -> Progress:
+            with self.engine.begin() as connection:
+                return self._apply(
+                    connection,
+                    tutorial_id,
+                    user_id,
+                    kind=kind,
+                    actor=actor,
+                    source=source,
+                    reason=reason,
+                    change=change,
+                    restored_event_id=restored_event_id,
+                )
+
+        return run_with_retry(unit_of_work, engine=self.engine)
+
+    def _apply(
+        self,
+        connection: Connection,
+        tutorial_id: str,
+        user_id: str,
+        *,
+        kind: EventKind,
+        actor: str,
+        source: Source,
+        reason: str | None,
+        change: Change,
+        restored_event_id: int | None,
+    ) -> Progress:
+        progress_id, old = store.lock_state(connection, tutorial_id, user_id)
+        new = change(old)
+        if new is None:
+            if not old.exists:
+                store.delete_progress(connection, progress_id)
+            return old.to_progress()
+        at = self._clock()
+        if new.exists:
+            store.write_state(connection, progress_id, old, new, at=at)
+        else:
+            store.delete_progress(connection, progress_id)
+        store.record_event(
+            connection,
+            tutorial_id=tutorial_id,
+            user_id=user_id,
+            kind=kind,
+            source=source,
+            actor=actor,
+            reason=reason,
+            before=old.to_snapshot() if old.exists else None,
+            after=new.to_snapshot() if new.exists else None,
+            at=at,
+            restored_event_id=restored_event_id,
+        )
+        return new.to_progress()

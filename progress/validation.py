@@ -1,0 +1,139 @@
+"""Checks run before any write; each failure raises `InvalidInput` naming the field plainly."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import get_args
+
+from progress.errors import InvalidInput
+from progress.models import Source
+
+MAX_ID_LENGTH = 200
+MAX_REASON_LENGTH = 2000
+MAX_SECONDS = 10_000_000.0  # about 115 days: far above any video, far below float garbage
+MAX_SCORE = 1_000_000.0
+MAX_TOTAL_CHAPTERS = 10_000
+
+_LABELS = {
+    "tutorial_id": "tutorial id",
+    "user_id": "user id",
+    "chapter_id": "chapter id",
+    "quiz_id": "quiz id",
+    "actor": "operator",
+    "watch_time": "watch time",
+    "last_position": "last position",
+    "total_chapters": "total chapters",
+    "max_score": "max score",
+    "override_reason": "override reason",
+}
+
+
+def label(field: str) -> str:
+    return _LABELS.get(field, field.replace("_", " "))
+
+
+def _has_control_characters(value: str, *, allow_newlines: bool = False) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in value)
+
+
+def check_id(field: str, value: object) -> str:
+    name = label(field)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(field, f"{name.capitalize()} is required.")
+    if not value.strip():
+        raise InvalidInput(field, f"{name.capitalize()} is blank.")
+    if value != value.strip():
+        raise InvalidInput(field, f"{name.capitalize()} {value!r} has spaces at the start or end.")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidInput(
+            field, f"{name.capitalize()} is {len(value)} characters long; at most {MAX_ID_LENGTH}."
+        )
+    if _has_control_characters(value):
+        raise InvalidInput(field, f"{name.capitalize()} contains control characters.")
+    return value
+
+
+def check_text(field: str, value: object, *, required: bool) -> str | None:
+    name = label(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(field, f"{name.capitalize()} is required.")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"{name.capitalize()} must be text.")
+    if len(value) > MAX_REASON_LENGTH:
+        raise InvalidInput(
+            field,
+            f"{name.capitalize()} is {len(value)} characters long; at most {MAX_REASON_LENGTH}.",
+        )
+    if _has_control_characters(value, allow_newlines=True):
+        raise InvalidInput(field, f"{name.capitalize()} contains control characters.")
+    return value.strip()
+
+
+def check_number(
+    field: str, value: object, *, minimum: float, maximum: float, exclusive_minimum: bool = False
+) -> float:
+    name = label(field)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(field, f"{name.capitalize()} must be a number, not {value!r}.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidInput(field, f"{name.capitalize()} must be a finite number, not {value!r}.")
+    if number < minimum or (exclusive_minimum and number == minimum):
+        bound = "above" if exclusive_minimum else "at least"
+        raise InvalidInput(
+            field, f"{name.capitalize()} must be {bound} {minimum:g}, not {value!r}."
+        )
+    if number > maximum:
+        raise InvalidInput(
+            field, f"{name.capitalize()} must be at most {maximum:g}, not {value!r}."
+        )
+    return number
+
+
+def check_seconds(field: str, value: object) -> float:
+    return check_number(field, value, minimum=0, maximum=MAX_SECONDS)
+
+
+def check_total_chapters(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(
+            "total_chapters", f"Total chapters must be a whole number, not {value!r}."
+        )
+    if not 1 <= value <= MAX_TOTAL_CHAPTERS:
+        raise InvalidInput(
+            "total_chapters",
+            f"Total chapters must be between 1 and {MAX_TOTAL_CHAPTERS}, not {value}.",
+        )
+    return value
+
+
+def check_flag(field: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            field, f"{label(field).capitalize()} must be true or false, not {value!r}."
+        )
+    return value
+
+
+def check_score(score: object, max_score: object) -> tuple[float, float]:
+    maximum = check_number(
+        "max_score", max_score, minimum=0, maximum=MAX_SCORE, exclusive_minimum=True
+    )
+    value = check_number("score", score, minimum=0, maximum=MAX_SCORE)
+    if value > maximum:
+        raise InvalidInput("score", f"Score {value:g} is above max score {maximum:g}.")
+    return value, maximum
+
+
+def check_source(value: object) -> Source:
+    allowed: tuple[Source, ...] = get_args(Source)
+    for source in allowed:
+        if value == source:
+            return source
+    raise InvalidInput("source", f"Source must be one of {', '.join(allowed)}, not {value!r}.")
