@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from progress import demo_cli
 from progress.db import database_url, mask_url, upgrade
 from progress.errors import ProgressError
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply every migration").set_defaults(
         handler=_db_upgrade
     )
+    demo_cli.add_parser(commands)
     return parser
 
 
