@@ -108,7 +108,12 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        connect_args={"connect_timeout": 5, "application_name": "progress-ops"},
+        # Sessions in UTC, so timestamps come back (and are serialised) in UTC on any server.
+        connect_args={
+            "connect_timeout": 5,
+            "application_name": "progress-ops",
+            "options": "-c timezone=UTC",
+        },
     )
 
 

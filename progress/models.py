@@ -77,7 +77,11 @@ class ProgressSnapshot(Progress):
     declared_total_chapters: int | None = None
 
     def to_progress(self) -> Progress:
-        return Progress.model_validate(self.model_dump(include=set(Progress.model_fields)))
+        # The fields were validated when the snapshot was built; copy them without re-validating.
+        return Progress.model_construct(**{name: getattr(self, name) for name in _PROGRESS_FIELDS})
+
+
+_PROGRESS_FIELDS = tuple(Progress.model_fields)
 
 
 class ProgressEvent(_BriefModel):

@@ -396,6 +396,7 @@ class ProgressService:
             store.write_state(connection, progress_id, old, new, at=at)
         else:
             store.delete_progress(connection, progress_id)
+        after = new.to_snapshot() if new.exists else None
         store.record_event(
             connection,
             tutorial_id=tutorial_id,
@@ -405,8 +406,8 @@ class ProgressService:
             actor=actor,
             reason=reason,
             before=old.to_snapshot() if old.exists else None,
-            after=new.to_snapshot() if new.exists else None,
+            after=after,
             at=at,
             restored_event_id=restored_event_id,
         )
-        return new.to_progress()
+        return after.to_progress() if after is not None else new.to_progress()

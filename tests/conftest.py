@@ -50,6 +50,8 @@ def engine(migrated_engine: Engine) -> Engine:
     """The test database with every table empty (identities restarted)."""
     tables = ", ".join(table.name for table in metadata.sorted_tables)
     with migrated_engine.begin() as connection:
+        # A connection a test forgot to close would block TRUNCATE forever: fail fast instead.
+        connection.execute(text("SET LOCAL lock_timeout = '10s'"))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     return migrated_engine
 

@@ -124,11 +124,10 @@ def test_a_few_certificates_are_support_overrides(engine: Engine) -> None:
 
 def test_each_learner_has_a_history_that_can_be_undone(engine: Engine) -> None:
     load_demo_data(engine, SMALL)
-    user, tutorial = (
-        engine.connect()
-        .execute(text("SELECT user_id, tutorial_id FROM tutorial_progress LIMIT 1"))
-        .one()
-    )
+    with engine.connect() as connection:
+        user, tutorial = connection.execute(
+            text("SELECT user_id, tutorial_id FROM tutorial_progress LIMIT 1")
+        ).one()
     service = ProgressService(engine)
     [event] = service.history(tutorial, user)
     assert (event.source, event.actor) == ("system", "demo-data")
