@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: a throwaway embedded server, percentiles, the machine."""
+"""Shared by the benchmark scripts: a throwaway embedded server, percentiles, the machine."""
 
 from __future__ import annotations
 

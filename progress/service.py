@@ -92,6 +92,20 @@ class ProgressService:
 
         return run_with_retry(read, engine=self.engine)
 
+    def certificate_blockers(self, tutorial_id: str, user_id: str) -> list[str]:
+        """Why the learner is not eligible for a certificate; empty when eligible."""
+        tutorial_id = check_id("tutorial_id", tutorial_id)
+        user_id = check_id("user_id", user_id)
+
+        def read() -> list[str]:
+            with self.engine.connect() as connection:
+                missing = store.read_state(
+                    connection, tutorial_id, user_id
+                ).missing_for_certificate()
+            return [] if missing is None else missing.reasons()
+
+        return run_with_retry(read, engine=self.engine)
+
     def find_learners(self, user_id_prefix: str, *, limit: int = 50) -> list[LearnerTutorial]:
         """Learners whose user id starts with `user_id_prefix`, each with their tutorials."""
         prefix = check_id("user_id", user_id_prefix)
