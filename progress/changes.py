@@ -9,6 +9,10 @@ def _seconds(value: float) -> str:
     return f"{value:,.0f} s"
 
 
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def describe_changes(before: ProgressSnapshot | None, after: ProgressSnapshot | None) -> list[str]:
     if before is None and after is None:
         return ["nothing (there was no progress)"]
@@ -16,7 +20,8 @@ def describe_changes(before: ProgressSnapshot | None, after: ProgressSnapshot | 
         assert before is not None
         return [
             f"removed all progress ({before.completion_percentage:g} %, "
-            f"{len(before.chapter_progress)} chapters, {len(before.quiz_scores)} quizzes"
+            f"{_count(len(before.chapter_progress), 'chapter')}, "
+            f"{_count(len(before.quiz_scores), 'quiz', 'quizzes')}"
             + (", certificate" if before.certificate_earned else "")
             + ")"
         ]
@@ -54,7 +59,7 @@ def describe_changes(before: ProgressSnapshot | None, after: ProgressSnapshot | 
         verdict = "passed" if quiz.passed else "not passed"
         lines.append(
             f"quiz {quiz.quiz_id}: best {quiz.score:g}/{quiz.max_score:g}, "
-            f"{quiz.attempts} attempt{'s' if quiz.attempts != 1 else ''}, {verdict}"
+            f"{_count(quiz.attempts, 'attempt')}, {verdict}"
         )
     lines.extend(f"quiz {quiz_id}: removed" for quiz_id in old_quizzes)
     had_certificate = before is not None and before.certificate is not None

@@ -32,7 +32,11 @@ def _daily(start_iso: str, end_iso: str) -> pd.DataFrame:
     return daily_target_values(engine(), window)
 
 
-_MARKS = {"met": "✅ met", "missed": "❌ missed", "no data": "– no data"}
+_CELL_STYLES = {
+    "met": "background-color: #e3f4e8; color: #17602f",
+    "missed": "background-color: #fde2e1; color: #9b1c1c; font-weight: 600",
+    "no data": "color: #777",
+}
 
 window = selected_window()
 st.title("Overview")
@@ -75,10 +79,15 @@ else:
         grid = pd.DataFrame({"day": pd.to_datetime(daily["day"]).dt.strftime("%a %d %b")})
         for target in targets():
             grid[target.label] = [
-                _MARKS[evaluate(target, None if pd.isna(value) else float(value)).status]
+                evaluate(target, None if pd.isna(value) else float(value)).status
                 for value in daily[target.key]
             ]
-        st.dataframe(grid, hide_index=True, width="stretch")
+        st.dataframe(
+            grid.style.map(lambda status: _CELL_STYLES.get(status, "")),
+            hide_index=True,
+            width="stretch",
+            height=35 * (len(grid) + 1) + 3,  # every day visible, no inner scrolling
+        )
     with st.expander("Show SQL"):
         st.code(compiled_sql(api_metrics_statement(window)), language="sql")
         st.code(compiled_sql(client_metrics_statement(window)), language="sql")

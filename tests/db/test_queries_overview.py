@@ -1,0 +1,84 @@
+"""The Overview's five metrics against hand-computed values on a small fixed dataset."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert
+
+from progress import routes
+from progress.schema import api_logs, client_events
+from queries.overview import daily_target_values, target_values
+from queries.window import Window
+
+DAY = datetime(2026, 11, 20, tzinfo=UTC)
+WINDOW = Window(DAY, DAY + timedelta(days=2))
+
+
+def request(
+    at: datetime, ms: float, status: int = 200, endpoint: str = routes.CHAPTER
+) -> dict[str, object]:
+    method = "GET" if endpoint in (routes.PROGRESS, routes.HEALTH) else "POST"
+    return {
+        "timestamp": at,
+        "method": method,
+        "endpoint": endpoint,
+        "status_code": status,
+        "response_time_ms": ms,
+    }
+
+
+@pytest.fixture
+def dataset(engine: Engine) -> Engine:
+    first, second = DAY + timedelta(hours=10), DAY + timedelta(days=1, hours=10)
+    rows = [request(first, ms) for ms in range(10, 110, 10)]  # 10..100 ms, all 200
+    rows += [
+        request(second, 100),
+        request(second, 300, 500),
+        request(second, 200, 404),
+        request(second, 400),
+    ]
+    rows += [request(first, 5000, 500, routes.HEALTH)]  # not a progress request: ignored
+    rows += [request(DAY - timedelta(minutes=1), 9999, 500)]  # outside the window
+    events: list[dict[str, Any]] = [
+        {"occurred_at": first, "kind": "migration", "outcome": outcome, "operation": None}
+        for outcome in ("attempted", "succeeded", "attempted", "failed", "attempted", "succeeded")
+    ] + [
+        {"occurred_at": second, "kind": "migration", "outcome": "succeeded", "operation": None},
+        {"occurred_at": second, "kind": "fallback", "outcome": None, "operation": "getProgress"},
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(api_logs), rows)
+        connection.execute(insert(client_events), events)
+    return engine
+
+
+def test_window_totals_match_hand_computed_values(dataset: Engine) -> None:
+    values = target_values(dataset, WINDOW)
+    all_ms = [*range(10, 110, 10), 100, 300, 200, 400]
+    assert values["avg_response_ms"] == pytest.approx(sum(all_ms) / 14)
+    # percentile_cont(0.95) over 14 values: rank 0.95 × 13 = 12.35 → 300 + 0.35 × (400 − 300)
+    assert values["p95_response_ms"] == pytest.approx(335)
+    assert values["error_rate_pct"] == pytest.approx(100 * 2 / 14)
+    assert values["migration_success_pct"] == pytest.approx(100 * 3 / 4)
+    assert values["fallback_rate_pct"] == pytest.approx(100 * 1 / 15)
+
+
+def test_each_day_is_measured_on_its_own(dataset: Engine) -> None:
+    daily = daily_target_values(dataset, WINDOW)
+    assert len(daily) == 2
+    first, second = daily.to_dict("records")
+    assert first["error_rate_pct"] == 0
+    assert first["migration_success_pct"] == pytest.approx(100 * 2 / 3)
+    assert first["fallback_rate_pct"] == 0
+    assert second["error_rate_pct"] == pytest.approx(50)
+    assert second["avg_response_ms"] == pytest.approx(250)
+    assert second["migration_success_pct"] == pytest.approx(100)
+
+
+def test_an_empty_window_has_no_data_rather_than_zeros(engine: Engine) -> None:
+    values = target_values(engine, WINDOW)
+    assert values == dict.fromkeys(values)
+    assert daily_target_values(engine, WINDOW).empty
