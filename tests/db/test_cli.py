@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, inspect
 
-from progress.cli import main
+from commands import main
 
 
 def test_db_upgrade_brings_the_database_to_the_latest_schema(

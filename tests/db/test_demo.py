@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from progress.cli import main
+from commands import main
 from progress.demo import DemoSpec, load_demo_data
 from progress.errors import InvalidInput
 from progress.service import ProgressService

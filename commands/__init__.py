@@ -1,4 +1,8 @@
-"""The `progress-ops` command."""
+"""The `progress-ops` command: the entry point that composes the layers below it.
+
+It lives above `progress/` and `queries/` (which never import it), so each subcommand can use
+whichever layer it needs.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from progress import demo_cli
+from commands import check, demo
 from progress.db import database_url, mask_url, upgrade
 from progress.errors import ProgressError
 
@@ -26,13 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tutorial progress store, API and dashboard. "
         "DATABASE_URL picks the database; unset, an embedded PostgreSQL is used.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    db = commands.add_parser("db", help="database schema")
+    subcommands = parser.add_subparsers(dest="command", required=True)
+    db = subcommands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply every migration").set_defaults(
         handler=_db_upgrade
     )
-    demo_cli.add_parser(commands)
+    demo.add_parser(subcommands)
+    check.add_parser(subcommands)
     return parser
 
 

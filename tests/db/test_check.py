@@ -1,0 +1,61 @@
+"""`progress-ops check`: a table of the targets, and an exit code cron can alert on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, insert
+
+from commands import main
+from progress import routes
+from progress.schema import api_logs
+
+
+@pytest.fixture
+def on_test_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+
+def log_requests(engine: Engine, statuses: list[int], ms: float = 50) -> None:
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(api_logs),
+            [
+                {
+                    "timestamp": at,
+                    "method": "POST",
+                    "endpoint": routes.CHAPTER,
+                    "status_code": status,
+                    "response_time_ms": ms,
+                }
+                for status in statuses
+            ],
+        )
+
+
+@pytest.mark.usefixtures("on_test_database")
+def test_met_targets_exit_zero(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    log_requests(engine, [200] * 200)
+    assert main(["check", "--window", "1h"]) == 0
+    out = capsys.readouterr().out
+    assert "Error rate         0.00 %  < 1.00 %   met" in out
+    assert "Migration success  –" in out
+    assert "no data" in out
+
+
+@pytest.mark.usefixtures("on_test_database")
+def test_a_missed_target_exits_one_and_names_it(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_requests(engine, [200] * 95 + [500] * 5, ms=900)
+    assert main(["check", "--window", "24h"]) == 1
+    out = capsys.readouterr().out
+    assert "Missed: Avg response time, p95 response time, Error rate." in out
+
+
+@pytest.mark.usefixtures("on_test_database")
+def test_an_unknown_window_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--window", "2w"]) == 2
+    assert "use one of 1h, 24h, 7d, 30d" in capsys.readouterr().err
