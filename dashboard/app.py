@@ -12,7 +12,12 @@ st.set_page_config(page_title="progress-ops", page_icon=":material/school:", lay
 
 pages = {
     "Monitor": [
-        st.Page("views/overview.py", title="Overview", icon=":material/monitoring:", default=True)
+        st.Page("views/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("views/api_health.py", title="API health", icon=":material/speed:"),
+        st.Page("views/migration.py", title="Migration & fallback", icon=":material/sync:"),
+    ],
+    "Analyse": [
+        st.Page("views/certificates.py", title="Certificates", icon=":material/workspace_premium:"),
     ],
     "Support": [
         st.Page("views/console.py", title="Progress console", icon=":material/support_agent:")

@@ -70,6 +70,26 @@ def test_overview_shows_the_five_targets_on_demo_data(engine: Engine) -> None:
     assert all(metric.value.endswith(("ms", "%")) for metric in app.metric)
 
 
+MONITORING_PAGES = ["views/api_health.py", "views/migration.py", "views/certificates.py"]
+
+
+@pytest.mark.usefixtures("app_env")
+@pytest.mark.parametrize("page", MONITORING_PAGES)
+def test_monitoring_pages_on_an_empty_database_say_so_instead_of_empty_charts(page: str) -> None:
+    app = open_page(page)
+    assert app.info
+    assert all("No " in info.value for info in app.info)
+
+
+@pytest.mark.usefixtures("app_env")
+def test_monitoring_pages_render_demo_data(engine: Engine) -> None:
+    demo(engine)
+    for page in MONITORING_PAGES:
+        app = open_page(page, window="7d")
+        assert app.dataframe, page
+        assert any(expander.label == "Show SQL" for expander in app.expander), page
+
+
 @pytest.mark.usefixtures("app_env")
 def test_console_on_an_empty_database_asks_for_a_user_id() -> None:
     app = open_page("views/console.py")
