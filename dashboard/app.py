@@ -17,6 +17,7 @@ pages = {
         st.Page("views/migration.py", title="Migration & fallback", icon=":material/sync:"),
     ],
     "Analyse": [
+        st.Page("views/learning.py", title="Learning activity", icon=":material/school:"),
         st.Page("views/certificates.py", title="Certificates", icon=":material/workspace_premium:"),
     ],
     "Support": [

@@ -13,34 +13,58 @@ import streamlit as st
 from sqlalchemy import Select
 
 from dashboard.context import engine
-from queries import api_health, certificates, client
+from queries import api_health, certificates, client, learning
 from queries.sql import compiled_sql, frame
 from queries.window import Window
 
-StatementFactory = Callable[[Window, str | None], Select[*tuple[Any, ...]]]
+StatementFactory = Callable[[Window, str | None, str | None], Select[*tuple[Any, ...]]]
+
+
+def _needs_tutorial(tutorial_id: str | None) -> str:
+    if tutorial_id is None:
+        raise ValueError("this query needs a tutorial")
+    return tutorial_id
+
 
 STATEMENTS: dict[str, StatementFactory] = {
-    "endpoints": lambda w, _: api_health.endpoint_table_statement(w),
-    "api_timeline": lambda w, _: api_health.timeline_statement(w),
-    "migration_failures": lambda w, _: client.migration_failures_statement(w),
-    "fallbacks_by_operation": lambda w, _: client.fallbacks_by_operation_statement(w),
-    "awards_per_day": lambda w, t: certificates.awards_per_day_statement(w, tutorial_id=t),
-    "awards_by_tutorial": lambda w, t: certificates.awards_by_tutorial_statement(w, tutorial_id=t),
+    "endpoints": lambda w, t, x: api_health.endpoint_table_statement(w),
+    "api_timeline": lambda w, t, x: api_health.timeline_statement(w),
+    "migration_failures": lambda w, t, x: client.migration_failures_statement(w),
+    "fallbacks_by_operation": lambda w, t, x: client.fallbacks_by_operation_statement(w),
+    "awards_per_day": lambda w, t, x: certificates.awards_per_day_statement(w, tutorial_id=t),
+    "awards_by_tutorial": lambda w, t, x: certificates.awards_by_tutorial_statement(
+        w, tutorial_id=t
+    ),
+    "daily_active_tutorials": lambda w, t, x: learning.daily_active_tutorials_statement(w, t),
+    "active_learners": lambda w, t, x: learning.active_learners_per_day_statement(w, t),
+    "completion": lambda w, t, x: learning.completion_distribution_statement(w, t),
+    "time_to_complete": lambda w, t, x: learning.time_to_complete_statement(w, t),
+    "quizzes": lambda w, t, x: learning.quiz_results_statement(w, t),
+    "at_risk": lambda w, t, x: learning.at_risk_statement(w, t),
+    "funnel": lambda w, t, x: learning.chapter_funnel_statement(w, _needs_tutorial(t)),
+    "stop_positions": lambda w, t, x: learning.stop_positions_statement(w, _needs_tutorial(t)),
+    "stuck": lambda w, t, x: learning.stuck_learners_statement(w, _needs_tutorial(t), x or ""),
 }
 
 
 @st.cache_data(ttl=30, show_spinner=False, max_entries=200)
-def _cached(name: str, start: datetime, end: datetime, tutorial_id: str | None) -> pd.DataFrame:
-    return frame(engine(), STATEMENTS[name](Window(start, end), tutorial_id))
+def _cached(
+    name: str, start: datetime, end: datetime, tutorial_id: str | None, extra: str | None
+) -> pd.DataFrame:
+    return frame(engine(), STATEMENTS[name](Window(start, end), tutorial_id, extra))
 
 
-def query(name: str, window: Window, tutorial_id: str | None = None) -> pd.DataFrame:
-    return _cached(name, window.start, window.end, tutorial_id)
+def query(
+    name: str, window: Window, tutorial_id: str | None = None, extra: str | None = None
+) -> pd.DataFrame:
+    return _cached(name, window.start, window.end, tutorial_id, extra)
 
 
-def show_sql(name: str, window: Window, tutorial_id: str | None = None) -> None:
+def show_sql(
+    name: str, window: Window, tutorial_id: str | None = None, extra: str | None = None
+) -> None:
     with st.expander("Show SQL"):
-        st.code(compiled_sql(STATEMENTS[name](window, tutorial_id)), language="sql")
+        st.code(compiled_sql(STATEMENTS[name](window, tutorial_id, extra)), language="sql")
 
 
 def csv_download(data: pd.DataFrame, name: str, window: Window, tutorial_id: str | None) -> None:
@@ -64,15 +88,16 @@ def table_panel(
     empty: str,
     tutorial_id: str | None = None,
     column_config: dict[str, Any] | None = None,
+    extra: str | None = None,
 ) -> pd.DataFrame:
     st.subheader(title)
-    data = query(name, window, tutorial_id)
+    data = query(name, window, tutorial_id, extra)
     if data.empty:
         st.info(empty)
     else:
         st.dataframe(data, hide_index=True, width="stretch", column_config=column_config)
         csv_download(data, name, window, tutorial_id)
-    show_sql(name, window, tutorial_id)
+    show_sql(name, window, tutorial_id, extra)
     return data
 
 

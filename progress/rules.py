@@ -11,6 +11,7 @@ every rule lives here once and is unit-tested without a database:
 - `total_chapters`: the number the client last declared, else the catalog's, else the chapters
   seen. `completion_percentage` = completed ÷ total × 100, two decimals, at most 100.
 - `certificate_eligible`: total > 0, every chapter complete, every recorded quiz passed.
+- Migration (`merge_states`): a client's offline copy is merged in without losing either side.
 """
 
 from __future__ import annotations
@@ -244,3 +245,65 @@ def award_certificate(
         raise missing
     certificate = CertificateState(at, awarded_by, override_reason if missing is not None else None)
     return replace(state, certificate=certificate, exists=True)
+
+
+def merge_states(
+    server: ProgressState, client: Progress, *, awarded_by: str, at: datetime
+) -> ProgressState:
+    """The server's state with a client's offline copy (localStorage) merged in, losing neither.
+
+    - Chapters: the union; per chapter the larger watch time and position, completed if either
+      side says so.
+    - Quizzes: the union; per quiz the best score (as in `apply_quiz`), passed if either passed,
+      the latest `completed_at`, and the *larger* attempt count: the client's copy caches what the
+      server answered, so adding the two would count the same attempts twice on every upload.
+    - Certificate: the server's is kept. A client that says it earned one gets it only if the
+      merged progress is eligible (the API cannot override the rules).
+    - `totalChapters`: the client's number is declared only when it is larger than the total the
+      server would use otherwise (a client that counted only the chapters it saw cannot make an
+      unfinished tutorial look complete).
+    - Client timestamps later than `at` (a fast clock) are taken as `at`.
+
+    Idempotent: merging the same copy into the result changes nothing.
+    """
+    chapters = dict(server.chapters)
+    for upload in client.chapter_progress:
+        mine = chapters.get(upload.chapter_id)
+        chapters[upload.chapter_id] = ChapterState(
+            upload.chapter_id,
+            upload.watch_time if mine is None else max(mine.watch_time, upload.watch_time),
+            upload.completed or (mine is not None and mine.completed),
+            upload.last_position if mine is None else max(mine.last_position, upload.last_position),
+        )
+    quizzes = dict(server.quizzes)
+    for quiz in client.quiz_scores:
+        completed_at = min(quiz.completed_at, at)
+        theirs = QuizState(
+            quiz.quiz_id, quiz.score, quiz.max_score, quiz.passed, quiz.attempts, completed_at
+        )
+        previous = quizzes.get(quiz.quiz_id)
+        if previous is not None:
+            better = quiz.score * previous.max_score > previous.score * quiz.max_score
+            best = theirs if better else previous
+            theirs = QuizState(
+                quiz.quiz_id,
+                best.score,
+                best.max_score,
+                previous.passed or quiz.passed,
+                max(previous.attempts, quiz.attempts),
+                max(previous.completed_at, completed_at),
+            )
+        quizzes[quiz.quiz_id] = theirs
+    watched = [t for t in (server.last_watched_at, client.last_watched_at) if t is not None]
+    merged = replace(
+        server,
+        chapters=chapters,
+        quizzes=quizzes,
+        last_watched_at=min(max(watched), at) if watched else None,
+        exists=server.exists or bool(chapters or quizzes),
+    )
+    if client.total_chapters > merged.total_chapters:
+        merged = replace(merged, declared_total_chapters=client.total_chapters)
+    if merged.certificate is None and client.certificate_earned and merged.certificate_eligible:
+        merged = replace(merged, certificate=CertificateState(at, awarded_by))
+    return merged

@@ -27,7 +27,8 @@ Rules (see `progress.rules` for the arithmetic):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select
@@ -49,10 +50,12 @@ from progress.rules import (
     apply_chapter,
     apply_quiz,
     award_certificate,
+    merge_states,
     state_from_snapshot,
 )
 from progress.schema import progress_events, tutorial_progress
 from progress.validation import (
+    MAX_TOTAL_CHAPTERS,
     check_flag,
     check_id,
     check_score,
@@ -346,6 +349,38 @@ class ProgressService:
                 connection, items, actor=actor, source="system", reason=checked_reason
             )
 
+    def merge_progress(
+        self,
+        tutorial_id: str,
+        user_id: str,
+        *,
+        client: Progress,
+        actor: str,
+        source: Source = "migration",
+    ) -> Progress:
+        """Merge a client's offline copy (the brief's progress shape) into the stored progress.
+
+        Neither side loses anything (`progress.rules.merge_states`); uploading the same copy
+        again changes nothing and writes no event. Only `chapterProgress`, `quizScores`,
+        `certificateEarned`, `totalChapters` and `lastWatchedAt` are read from the copy: the
+        aggregates are recomputed.
+        """
+        upload = check_upload(tutorial_id, user_id, client)
+
+        def merge(state: ProgressState) -> ProgressState | None:
+            merged = merge_states(state, upload, awarded_by=actor, at=self._clock())
+            return None if merged == state else merged
+
+        return self._change(
+            tutorial_id,
+            user_id,
+            kind="migration",
+            actor=actor,
+            source=source,
+            reason=None,
+            change=merge,
+        )
+
     # -- the unit of work ----------------------------------------------------------------------
 
     def _change(
@@ -399,13 +434,13 @@ class ProgressService:
         change: Change,
         restored_event_id: int | None,
     ) -> Progress:
-        progress_id, old = store.lock_state(connection, tutorial_id, user_id)
+        at = self._clock()
+        progress_id, old = store.lock_state(connection, tutorial_id, user_id, at=at)
         new = change(old)
         if new is None:
             if not old.exists:
                 store.delete_progress(connection, progress_id)
             return old.to_progress()
-        at = self._clock()
         if new.exists:
             store.write_state(connection, progress_id, old, new, at=at)
         else:
@@ -425,3 +460,65 @@ class ProgressService:
             restored_event_id=restored_event_id,
         )
         return after.to_progress() if after is not None else new.to_progress()
+
+
+MAX_UPLOAD_QUIZZES = 1_000
+MAX_QUIZ_ATTEMPTS = 1_000_000
+
+
+def check_upload(tutorial_id: str, user_id: str, client: Progress) -> Progress:
+    """Check a client's copy the way single updates are checked; fields name their place in it
+    (`chapter_progress[2].watch_time`). Returns the copy with its total chapters checked."""
+    if client.tutorial_id != tutorial_id:
+        raise InvalidInput(
+            "tutorial_id",
+            f"The upload is progress in tutorial {client.tutorial_id!r}, not {tutorial_id!r}.",
+        )
+    if client.user_id is not None and client.user_id != user_id:
+        raise InvalidInput(
+            "user_id", f"The upload is the progress of {client.user_id!r}, not {user_id!r}."
+        )
+    if len(client.chapter_progress) > MAX_TOTAL_CHAPTERS:
+        raise InvalidInput(
+            "chapter_progress", f"An upload holds at most {MAX_TOTAL_CHAPTERS} chapters."
+        )
+    if len(client.quiz_scores) > MAX_UPLOAD_QUIZZES:
+        raise InvalidInput("quiz_scores", f"An upload holds at most {MAX_UPLOAD_QUIZZES} quizzes.")
+    seen: set[str] = set()
+    for index, chapter in enumerate(client.chapter_progress):
+        with located(f"chapter_progress[{index}]"):
+            check_id("chapter_id", chapter.chapter_id)
+            check_seconds("watch_time", chapter.watch_time)
+            check_flag("completed", chapter.completed)
+            check_seconds("last_position", chapter.last_position)
+            _check_once("chapter_id", "Chapter", chapter.chapter_id, seen)
+    seen.clear()
+    for index, quiz in enumerate(client.quiz_scores):
+        with located(f"quiz_scores[{index}]"):
+            check_id("quiz_id", quiz.quiz_id)
+            check_score(quiz.score, quiz.max_score)
+            check_flag("passed", quiz.passed)
+            if isinstance(quiz.attempts, bool) or not 1 <= quiz.attempts <= MAX_QUIZ_ATTEMPTS:
+                raise InvalidInput(
+                    "attempts",
+                    f"Attempts must be between 1 and {MAX_QUIZ_ATTEMPTS:,}, not {quiz.attempts!r}.",
+                )
+            _check_once("quiz_id", "Quiz", quiz.quiz_id, seen)
+    total = client.total_chapters or None  # 0: the client did not know
+    check_total_chapters(total)
+    return client
+
+
+def _check_once(field: str, noun: str, value: str, seen: set[str]) -> None:
+    if value in seen:
+        raise InvalidInput(field, f"{noun} {value!r} appears more than once in the upload.")
+    seen.add(value)
+
+
+@contextmanager
+def located(prefix: str) -> Iterator[None]:
+    """Re-raise an `InvalidInput` with its field placed inside the upload."""
+    try:
+        yield
+    except InvalidInput as error:
+        raise InvalidInput(f"{prefix}.{error.field}", error.message) from None

@@ -67,7 +67,12 @@ _CATALOG_TOTAL = select(tutorials.c.total_chapters).where(
 _LOCK = select(tutorial_progress.c.id).where(*_THE_PAIR).with_for_update()
 _CREATE = (
     pg_insert(tutorial_progress)
-    .values(tutorial_id=bindparam("tutorial_id"), user_id=bindparam("user_id"))
+    .values(
+        tutorial_id=bindparam("tutorial_id"),
+        user_id=bindparam("user_id"),
+        created_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
     .on_conflict_do_nothing()
     .returning(tutorial_progress.c.id)
 )
@@ -148,7 +153,9 @@ def catalog_total_chapters(connection: Connection, tutorial_id: str) -> int | No
     return connection.execute(_CATALOG_TOTAL, {"tutorial_id": tutorial_id}).scalar_one_or_none()
 
 
-def lock_state(connection: Connection, tutorial_id: str, user_id: str) -> tuple[int, ProgressState]:
+def lock_state(
+    connection: Connection, tutorial_id: str, user_id: str, *, at: datetime
+) -> tuple[int, ProgressState]:
     """Lock the pair's row until the transaction ends (creating it if the pair is new), then load
     its state.
 
@@ -162,14 +169,14 @@ def lock_state(connection: Connection, tutorial_id: str, user_id: str) -> tuple[
     pair = {"tutorial_id": tutorial_id, "user_id": user_id}
     locked = connection.execute(_LOCK, pair).scalar_one_or_none()
     if locked is None:
-        created = connection.execute(_CREATE, pair).scalar_one_or_none()
+        created = connection.execute(_CREATE, {**pair, "at": at}).scalar_one_or_none()
         if created is not None:
             catalog_total = catalog_total_chapters(connection, tutorial_id)
             return created, ProgressState(
                 tutorial_id, user_id, catalog_total_chapters=catalog_total
             )
         # Another transaction created the row first: wait for its lock like everyone else.
-        return lock_state(connection, tutorial_id, user_id)
+        return lock_state(connection, tutorial_id, user_id, at=at)
     loaded = _load(connection, tutorial_id, user_id)
     assert loaded is not None  # the row is locked, so it cannot have gone
     return loaded

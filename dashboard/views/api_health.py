@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import selected_window
+from dashboard.context import freshness_and_refresh, selected_window
 from dashboard.widgets import line_with_target, query, show_sql, table_panel
 from queries.targets import TargetSettings
 
 window = selected_window()
+freshness_and_refresh()
 targets = TargetSettings()
 st.title("API health")
 st.caption(f"{window.describe()} · progress endpoints only (`/health` excluded)")

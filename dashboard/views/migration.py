@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.context import engine, selected_window
+from dashboard.context import engine, freshness_and_refresh, selected_window
 from dashboard.widgets import line_with_target, table_panel
 from queries.overview import daily_target_values
 from queries.targets import TargetSettings
 from queries.window import Window
 
 window = selected_window()
+freshness_and_refresh()
 targets = TargetSettings()
 st.title("Migration & fallback")
 st.caption(window.describe())

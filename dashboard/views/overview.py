@@ -7,7 +7,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard.context import engine, selected_window
+from dashboard.context import engine, freshness_and_refresh, selected_window
 from queries.overview import (
     METRIC_COLUMNS,
     api_metrics_statement,
@@ -39,6 +39,7 @@ _CELL_STYLES = {
 }
 
 window = selected_window()
+freshness_and_refresh()
 st.title("Overview")
 st.caption(f"{window.describe()} · as of {window.end:%H:%M} UTC")
 

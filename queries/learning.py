@@ -1,0 +1,244 @@
+"""Learning activity (product): who is active, how far they get, where they stop.
+
+Chapters are ordered by their id (the demo's `ch-01`, `ch-02`, … and most catalogs sort that way).
+"Active" means a chapter update in the window (`chapter_progress.updated_at`). Funnels and stop
+positions follow the cohort of learners who *started* the tutorial in the window
+(`tutorial_progress.created_at`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Numeric, Select, and_, case, func, select
+
+from progress.schema import chapter_progress, quiz_scores, tutorial_certificates, tutorial_progress
+from queries.window import Window
+
+AT_RISK_AFTER = timedelta(days=7)
+
+
+def _tutorial(tutorial_id: str | None) -> Any:
+    return tutorial_progress.c.tutorial_id == tutorial_id if tutorial_id else and_(True)
+
+
+def daily_active_tutorials_statement(
+    window: Window, tutorial_id: str | None = None
+) -> Select[*tuple[Any, ...]]:
+    """The brief's "daily active tutorials", for any window: learners who watched in the window and
+    their average completion, per tutorial."""
+    return (
+        select(
+            tutorial_progress.c.tutorial_id,
+            func.count(tutorial_progress.c.user_id.distinct()).label("active_users"),
+            func.round(func.avg(tutorial_progress.c.completion_percentage), 2).label(
+                "avg_completion"
+            ),
+        )
+        .where(
+            tutorial_progress.c.last_watched_at >= window.start,
+            tutorial_progress.c.last_watched_at < window.end,
+            _tutorial(tutorial_id),
+        )
+        .group_by(tutorial_progress.c.tutorial_id)
+        .order_by(func.count(tutorial_progress.c.user_id.distinct()).desc())
+    )
+
+
+def active_learners_per_day_statement(
+    window: Window, tutorial_id: str | None = None
+) -> Select[*tuple[Any, ...]]:
+    day = func.date_trunc("day", chapter_progress.c.updated_at, "UTC").label("day")
+    return (
+        select(day, func.count(tutorial_progress.c.user_id.distinct()).label("active_learners"))
+        .select_from(
+            chapter_progress.join(
+                tutorial_progress, tutorial_progress.c.id == chapter_progress.c.progress_id
+            )
+        )
+        .where(
+            chapter_progress.c.updated_at >= window.start,
+            chapter_progress.c.updated_at < window.end,
+            _tutorial(tutorial_id),
+        )
+        .group_by(day)
+        .order_by(day)
+    )
+
+
+def completion_distribution_statement(
+    window: Window, tutorial_id: str | None = None
+) -> Select[*tuple[Any, ...]]:
+    """Learners active in the window by completion, in 10-point bands (100 % on its own)."""
+    band = case(
+        (tutorial_progress.c.completion_percentage >= 100, 100),
+        else_=func.floor(tutorial_progress.c.completion_percentage / 10) * 10,
+    ).label("band")
+    return (
+        select(band, func.count().label("learners"))
+        .where(
+            tutorial_progress.c.last_watched_at >= window.start,
+            tutorial_progress.c.last_watched_at < window.end,
+            _tutorial(tutorial_id),
+        )
+        .group_by(band)
+        .order_by(band)
+    )
+
+
+def time_to_complete_statement(
+    window: Window, tutorial_id: str | None = None
+) -> Select[*tuple[Any, ...]]:
+    """Days from starting a tutorial to its certificate, for certificates awarded in the window."""
+    days = (
+        func.extract("epoch", tutorial_certificates.c.awarded_at - tutorial_progress.c.created_at)
+        / 86400.0
+    ).label("days")
+    return (
+        select(tutorial_progress.c.tutorial_id, days)
+        .select_from(
+            tutorial_certificates.join(
+                tutorial_progress, tutorial_progress.c.id == tutorial_certificates.c.progress_id
+            )
+        )
+        .where(
+            tutorial_certificates.c.awarded_at >= window.start,
+            tutorial_certificates.c.awarded_at < window.end,
+            _tutorial(tutorial_id),
+        )
+    )
+
+
+def quiz_results_statement(
+    window: Window, tutorial_id: str | None = None
+) -> Select[*tuple[Any, ...]]:
+    """Per quiz: learners, pass rate and attempts, for quizzes last taken in the window."""
+    learners = func.count()
+    return (
+        select(
+            tutorial_progress.c.tutorial_id,
+            quiz_scores.c.quiz_id,
+            learners.label("learners"),
+            func.round(
+                (100.0 * func.count().filter(quiz_scores.c.passed) / learners).cast(Numeric), 1
+            ).label("pass_rate_pct"),
+            func.round(func.avg(quiz_scores.c.attempts), 2).label("avg_attempts"),
+        )
+        .select_from(
+            quiz_scores.join(tutorial_progress, tutorial_progress.c.id == quiz_scores.c.progress_id)
+        )
+        .where(
+            quiz_scores.c.completed_at >= window.start,
+            quiz_scores.c.completed_at < window.end,
+            _tutorial(tutorial_id),
+        )
+        .group_by(tutorial_progress.c.tutorial_id, quiz_scores.c.quiz_id)
+        .order_by(tutorial_progress.c.tutorial_id, quiz_scores.c.quiz_id)
+    )
+
+
+def _cohort(window: Window, tutorial_id: str) -> Any:
+    return and_(
+        tutorial_progress.c.tutorial_id == tutorial_id,
+        tutorial_progress.c.created_at >= window.start,
+        tutorial_progress.c.created_at < window.end,
+    )
+
+
+def chapter_funnel_statement(window: Window, tutorial_id: str) -> Select[*tuple[Any, ...]]:
+    """Per chapter of one tutorial: learners of the cohort who reached it and who completed it."""
+    return (
+        select(
+            chapter_progress.c.chapter_id,
+            func.count().label("reached"),
+            func.count().filter(chapter_progress.c.completed).label("completed"),
+        )
+        .select_from(
+            chapter_progress.join(
+                tutorial_progress, tutorial_progress.c.id == chapter_progress.c.progress_id
+            )
+        )
+        .where(_cohort(window, tutorial_id))
+        .group_by(chapter_progress.c.chapter_id)
+        .order_by(chapter_progress.c.chapter_id)
+    )
+
+
+def stop_positions_statement(window: Window, tutorial_id: str) -> Select[*tuple[Any, ...]]:
+    """Where in the video learners stopped: `last_position` of unfinished chapters (seconds)."""
+    return (
+        select(chapter_progress.c.chapter_id, chapter_progress.c.last_position)
+        .select_from(
+            chapter_progress.join(
+                tutorial_progress, tutorial_progress.c.id == chapter_progress.c.progress_id
+            )
+        )
+        .where(_cohort(window, tutorial_id), chapter_progress.c.completed.is_(False))
+        .order_by(chapter_progress.c.chapter_id)
+    )
+
+
+def stuck_learners_statement(
+    window: Window, tutorial_id: str, chapter_id: str, *, limit: int = 200
+) -> Select[*tuple[Any, ...]]:
+    """Learners of the cohort whose furthest chapter is `chapter_id`, not completed."""
+    later = chapter_progress.alias("later")
+    furthest = (
+        select(func.max(later.c.chapter_id))
+        .where(later.c.progress_id == tutorial_progress.c.id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            tutorial_progress.c.user_id,
+            chapter_progress.c.last_position,
+            chapter_progress.c.watch_time,
+            tutorial_progress.c.last_watched_at,
+        )
+        .select_from(
+            chapter_progress.join(
+                tutorial_progress, tutorial_progress.c.id == chapter_progress.c.progress_id
+            )
+        )
+        .where(
+            _cohort(window, tutorial_id),
+            chapter_progress.c.chapter_id == chapter_id,
+            chapter_progress.c.completed.is_(False),
+            furthest == chapter_id,
+        )
+        .order_by(tutorial_progress.c.last_watched_at.desc())
+        .limit(limit)
+    )
+
+
+def at_risk_statement(
+    window: Window, tutorial_id: str | None = None, *, limit: int = 200
+) -> Select[*tuple[Any, ...]]:
+    """Started, not finished, and inactive for 7+ days at the window's end; most recent first."""
+    return (
+        select(
+            tutorial_progress.c.user_id,
+            tutorial_progress.c.tutorial_id,
+            tutorial_progress.c.completion_percentage,
+            tutorial_progress.c.last_watched_at,
+        )
+        .where(
+            tutorial_progress.c.certificate_earned.is_(False),
+            tutorial_progress.c.completion_percentage < 100,
+            tutorial_progress.c.last_watched_at < window.end - AT_RISK_AFTER,
+            tutorial_progress.c.last_watched_at >= window.start - AT_RISK_AFTER,
+            _tutorial(tutorial_id),
+        )
+        .order_by(tutorial_progress.c.last_watched_at.desc())
+        .limit(limit)
+    )
+
+
+def tutorials_statement() -> Select[*tuple[Any, ...]]:
+    """Every tutorial with progress, for the sidebar's filter."""
+    return (
+        select(tutorial_progress.c.tutorial_id)
+        .group_by(tutorial_progress.c.tutorial_id)
+        .order_by(tutorial_progress.c.tutorial_id)
+    )
