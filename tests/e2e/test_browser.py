@@ -7,7 +7,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
 from progress.db import embedded_url, make_engine
-from tests.e2e.conftest import Dashboard, wait_until_idle
+from scripts.devserver import Dashboard
+from tests.e2e.conftest import wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
