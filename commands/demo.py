@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from progress.db import database_url, make_engine, mask_url, upgrade
 from progress.demo import DemoSpec, has_progress, load_demo_data
 from progress.errors import InvalidInput
+from queries.rollups import refresh
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
             )
         started = time.perf_counter()
         summary = load_demo_data(engine, spec)
+        refresh(engine)  # fold the new request logs into the dashboard's rollups
         print(
             f"Loaded demo data into {mask_url(url)} in {time.perf_counter() - started:.1f} s: "
             f"{summary.tutorials} tutorials, {summary.progress_rows:,} learner-tutorial pairs, "

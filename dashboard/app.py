@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import engine
+from dashboard.context import engine, fold_new_requests
 from progress.db import check_connection, is_embedded
 from progress.errors import ProgressError
 
@@ -28,6 +28,7 @@ navigation = st.navigation(pages)
 
 try:
     check_connection(engine())
+    fold_new_requests()
 except ProgressError as error:
     st.error(error.message, icon=":material/cloud_off:")
     if st.button("Retry", type="primary"):

@@ -11,6 +11,7 @@ from dashboard.access import AccessSettings, Decision, Identity, may_write
 from progress.db import is_embedded, open_engine
 from progress.service import ProgressService
 from queries.learning import tutorials_statement
+from queries.rollups import refresh
 from queries.sql import frame
 from queries.window import PRESET_LABELS, PRESETS, Window
 
@@ -19,6 +20,13 @@ from queries.window import PRESET_LABELS, PRESETS, Window
 def engine() -> Engine:
     """One engine (and connection pool) per server process; failures are not cached."""
     return open_engine()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def fold_new_requests() -> int:
+    """Fold new `api_logs` rows into the rollups; at most every 30 s per server process. (Reads
+    are exact without it — they read unfolded rows raw — it keeps them fast.)"""
+    return refresh(engine())
 
 
 def service() -> ProgressService:

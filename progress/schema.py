@@ -209,3 +209,34 @@ client_events = Table(
     CheckConstraint("record_count IS NULL OR record_count >= 0", name="record_count_non_negative"),
     Index("ix_client_events_occurred_at", "occurred_at"),
 )
+
+# -- read-side rollups of api_logs (kept current by queries.rollups.refresh) ---------------------
+
+api_log_hours = Table(
+    "api_log_hours",
+    metadata,
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("method", Text, primary_key=True),
+    Column("endpoint", Text, primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+    Column("errors_4xx", BigInteger, nullable=False),
+    Column("errors_5xx", BigInteger, nullable=False),
+    Column("latency_sum_ms", Double, nullable=False),
+)
+
+api_log_latency_bins = Table(
+    "api_log_latency_bins",
+    metadata,
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("method", Text, primary_key=True),
+    Column("endpoint", Text, primary_key=True),
+    Column("bin", SmallInteger, primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+)
+
+rollup_watermarks = Table(
+    "rollup_watermarks",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+)

@@ -12,16 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, func, or_, select, tuple_
+from sqlalchemy import Engine, Select, and_, func, or_, select
 
-from progress.routes import PROGRESS_ENDPOINTS
-from progress.schema import api_logs, client_events
+from progress.schema import client_events
+from queries.rollups import aggregate_statement
 from queries.sql import frame
 from queries.window import Window
-
-
-def _progress_requests() -> Any:
-    return tuple_(api_logs.c.method, api_logs.c.endpoint).in_(list(PROGRESS_ENDPOINTS))
 
 
 def _day(column: Any) -> Any:
@@ -29,23 +25,8 @@ def _day(column: Any) -> Any:
 
 
 def api_metrics_statement(window: Window, *, by_day: bool = False) -> Select[*tuple[Any, ...]]:
-    columns = [
-        func.count().label("requests"),
-        func.count().filter(api_logs.c.status_code >= 400).label("errors"),
-        func.avg(api_logs.c.response_time_ms).label("avg_response_ms"),
-        func.percentile_cont(0.95)
-        .within_group(api_logs.c.response_time_ms)
-        .label("p95_response_ms"),
-    ]
-    conditions = and_(
-        api_logs.c.timestamp >= window.start,
-        api_logs.c.timestamp < window.end,
-        _progress_requests(),
-    )
-    if not by_day:
-        return select(*columns).where(conditions)
-    day = _day(api_logs.c.timestamp).label("day")
-    return select(day, *columns).where(conditions).group_by(day).order_by(day)
+    """Requests, errors and latency of the progress endpoints, via the hourly rollups."""
+    return aggregate_statement(window.start, window.end, by="day" if by_day else "all")
 
 
 def client_metrics_statement(window: Window, *, by_day: bool = False) -> Select[*tuple[Any, ...]]:
@@ -66,20 +47,27 @@ def client_metrics_statement(window: Window, *, by_day: bool = False) -> Select[
 
 
 def _ratio(numerator: Any, denominator: Any) -> Any:
-    return (
-        pd.Series(numerator, dtype="float64")
-        * 100
-        / pd.Series(denominator).where(pd.Series(denominator) > 0)
-    )
+    denominator = pd.Series(denominator, dtype="float64")
+    return pd.Series(numerator, dtype="float64") * 100 / denominator.where(denominator > 0)
+
+
+API_COLUMNS = ("requests", "errors_4xx", "errors_5xx", "avg_ms", "p95_ms")
+CLIENT_COLUMNS = ("migrations_succeeded", "migrations_failed", "fallbacks")
+METRIC_COLUMNS = (
+    "avg_response_ms",
+    "p95_response_ms",
+    "error_rate_pct",
+    "migration_success_pct",
+    "fallback_rate_pct",
+)
 
 
 def target_values(engine: Engine, window: Window) -> dict[str, float | None]:
     """The five metrics over the whole window (None where there is nothing to measure)."""
-    daily = _combine(
-        frame(engine, api_metrics_statement(window)),
-        frame(engine, client_metrics_statement(window)),
-    )
-    row = daily.iloc[0]
+    api = frame(engine, api_metrics_statement(window))
+    client = frame(engine, client_metrics_statement(window))
+    merged = pd.concat([api.reindex(columns=list(API_COLUMNS)).head(1), client], axis=1)
+    row = _metrics(merged if len(merged) else pd.DataFrame([{}])).iloc[0]
     return {key: None if pd.isna(row[key]) else float(row[key]) for key in METRIC_COLUMNS}
 
 
@@ -90,26 +78,20 @@ def daily_target_values(engine: Engine, window: Window) -> pd.DataFrame:
     if api.empty and client.empty:
         return pd.DataFrame(columns=["day", *METRIC_COLUMNS])
     merged = api.merge(client, on="day", how="outer").sort_values("day")
-    return _combine(merged, None)[["day", *METRIC_COLUMNS]]
+    return _metrics(merged)[["day", *METRIC_COLUMNS]].reset_index(drop=True)
 
 
-METRIC_COLUMNS = (
-    "avg_response_ms",
-    "p95_response_ms",
-    "error_rate_pct",
-    "migration_success_pct",
-    "fallback_rate_pct",
-)
-
-
-def _combine(api: pd.DataFrame, client: pd.DataFrame | None) -> pd.DataFrame:
-    data = api if client is None else pd.concat([api, client], axis=1)
-    data = data.copy()
-    for column in ("requests", "errors", "migrations_succeeded", "migrations_failed", "fallbacks"):
-        data[column] = pd.to_numeric(data[column], errors="coerce").fillna(0)
-    for column in ("avg_response_ms", "p95_response_ms"):
+def _metrics(data: pd.DataFrame) -> pd.DataFrame:
+    data = data.reindex(columns=list(dict.fromkeys([*data.columns, *API_COLUMNS, *CLIENT_COLUMNS])))
+    for column in (*API_COLUMNS, *CLIENT_COLUMNS):
         data[column] = pd.to_numeric(data[column], errors="coerce")
-    data["error_rate_pct"] = _ratio(data["errors"], data["requests"]).to_numpy()
+    counts = ["requests", "errors_4xx", "errors_5xx", *CLIENT_COLUMNS]
+    data[counts] = data[counts].fillna(0)
+    data["avg_response_ms"] = data["avg_ms"]
+    data["p95_response_ms"] = data["p95_ms"]
+    data["error_rate_pct"] = _ratio(
+        data["errors_4xx"] + data["errors_5xx"], data["requests"]
+    ).to_numpy()
     outcomes = data["migrations_succeeded"] + data["migrations_failed"]
     data["migration_success_pct"] = _ratio(data["migrations_succeeded"], outcomes).to_numpy()
     data["fallback_rate_pct"] = _ratio(
