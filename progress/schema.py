@@ -224,14 +224,18 @@ api_log_hours = Table(
     Column("latency_sum_ms", Double, nullable=False),
 )
 
+# Latency histograms at three resolutions (periods of 1, 6 and 24 hours, aligned to UTC
+# midnight), so a 30-day percentile reads days, not 720 hours of bins.
 api_log_latency_bins = Table(
     "api_log_latency_bins",
     metadata,
-    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("span_hours", SmallInteger, primary_key=True),
+    Column("period", DateTime(timezone=True), primary_key=True),
     Column("method", Text, primary_key=True),
     Column("endpoint", Text, primary_key=True),
     Column("bin", SmallInteger, primary_key=True),
     Column("requests", BigInteger, nullable=False),
+    CheckConstraint("span_hours IN (1, 6, 24)", name="span_hours_known"),
 )
 
 rollup_watermarks = Table(

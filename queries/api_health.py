@@ -29,13 +29,14 @@ def endpoint_table_statement(window: Window) -> Select[*tuple[Any, ...]]:
 
 
 def bucket_for(window: Window) -> timedelta:
-    """Chart buckets sized to the window, about 50–200 points. Windows over three hours get
-    whole-hour buckets, which the hourly rollups serve; shorter ones read raw rows."""
+    """Chart buckets sized to the window: minutes for a few hours (raw rows, cheap), else the
+    rollups' 1-hour, 6-hour or 1-day periods, at most about 200 points."""
     if window.length <= timedelta(hours=3):
         return timedelta(minutes=1)
-    for size in (timedelta(hours=1), timedelta(hours=6)):
-        if window.length / size <= 200:
-            return size
+    if window.length <= timedelta(days=2):
+        return timedelta(hours=1)
+    if window.length <= timedelta(days=50):
+        return timedelta(hours=6)
     return timedelta(days=1)
 
 

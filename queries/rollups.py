@@ -1,9 +1,10 @@
 """Hourly rollups of `api_logs`, kept current incrementally, and the one statement that reads them.
 
 Why: a 30-day aggregate over 10M raw rows takes seconds (PERFORMANCE.md); the same question over
-hourly rollups reads a few thousand rows. The rollup holds, per hour and endpoint, the request
-count, 4xx and 5xx counts and the latency sum, and a latency histogram with log-spaced bins
-(each bin 2 % wider than the one before).
+rollups reads a few thousand rows. The rollup holds, per hour and endpoint, the request count,
+4xx and 5xx counts and the latency sum; and latency histograms with log-spaced bins (each bin 2 %
+wider than the one before) per endpoint for periods of 1, 6 and 24 hours, so a long window reads
+days of bins and only its ends read hours.
 
 Percentiles: a percentile read from the histogram is the geometric middle of the bin holding the
 wanted rank, so it is within **1 %** of the latency at that rank (`percentile_disc`; tested).
@@ -24,7 +25,7 @@ than the watermark in those hours and the partial hours at the window's edges co
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -34,8 +35,10 @@ from sqlalchemy import (
     SmallInteger,
     and_,
     case,
+    false,
     func,
     literal,
+    or_,
     select,
     text,
     tuple_,
@@ -47,6 +50,8 @@ from progress.routes import PROGRESS_ENDPOINTS
 from progress.schema import api_log_hours, api_log_latency_bins, api_logs, rollup_watermarks
 
 WATERMARK = "api_logs"
+SPANS = (1, 6, 24)  # histogram periods, in hours, aligned to UTC midnight
+ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
 BIN_BASE_MS = 0.01
 BIN_RATIO = 1.02
 _ADVISORY_LOCK = 712_304_001
@@ -66,6 +71,35 @@ def bin_value(bin_: Any) -> Any:
 
 def _hour(column: Any) -> Any:
     return func.date_trunc("hour", column, "UTC")
+
+
+def _period(column: Any, span_hours: int) -> Any:
+    return func.date_bin(literal(timedelta(hours=span_hours)), column, literal(ORIGIN))
+
+
+def _align(moment: datetime, span_hours: int, *, up: bool) -> datetime:
+    span = timedelta(hours=span_hours)
+    periods = (moment - ORIGIN) // span
+    floor = ORIGIN + periods * span
+    return floor + span if up and floor < moment else floor
+
+
+def cover(
+    start: datetime, end: datetime, largest_hours: int
+) -> list[tuple[int, datetime, datetime]]:
+    """Whole hours `[start, end)` as few histogram periods as possible: days in the middle, then
+    6-hour periods, then hours at the ends; no period longer than `largest_hours`."""
+    for span in SPANS[::-1]:
+        if span > largest_hours:
+            continue
+        first, last = _align(start, span, up=True), _align(end, span, up=False)
+        if first < last:
+            return [
+                *cover(start, first, span),
+                (span, first, last),
+                *cover(last, end, span),
+            ]
+    return []
 
 
 def refresh(engine: Engine) -> int:
@@ -117,18 +151,27 @@ def refresh(engine: Engine) -> int:
             )
         )
         bin_ = latency_bin(api_logs.c.response_time_ms).label("bin")
-        bins = pg_insert(api_log_latency_bins).from_select(
-            ["hour", "method", "endpoint", "bin", "requests"],
-            select(hour, api_logs.c.method, api_logs.c.endpoint, bin_, func.count())
-            .where(new_rows)
-            .group_by(hour, api_logs.c.method, api_logs.c.endpoint, bin_),
-        )
-        connection.execute(
-            bins.on_conflict_do_update(
-                index_elements=["hour", "method", "endpoint", "bin"],
-                set_={"requests": api_log_latency_bins.c.requests + bins.excluded.requests},
+        for span in SPANS:
+            period = _period(api_logs.c.timestamp, span).label("period")
+            bins = pg_insert(api_log_latency_bins).from_select(
+                ["span_hours", "period", "method", "endpoint", "bin", "requests"],
+                select(
+                    literal(span, SmallInteger),
+                    period,
+                    api_logs.c.method,
+                    api_logs.c.endpoint,
+                    bin_,
+                    func.count(),
+                )
+                .where(new_rows)
+                .group_by(period, api_logs.c.method, api_logs.c.endpoint, bin_),
             )
-        )
+            connection.execute(
+                bins.on_conflict_do_update(
+                    index_elements=["span_hours", "period", "method", "endpoint", "bin"],
+                    set_={"requests": api_log_latency_bins.c.requests + bins.excluded.requests},
+                )
+            )
         connection.execute(
             rollup_watermarks.update()
             .where(rollup_watermarks.c.name == WATERMARK)
@@ -156,8 +199,9 @@ def aggregate_statement(
     """Requests, 4xx, 5xx, error rate %, avg and p95 ms of the progress endpoints in
     `[start, end)`, in total (`by="all"`), per UTC day, per endpoint, or per `bucket`.
 
-    A bucket shorter than an hour cannot be cut from hourly rollups: such a query reads raw rows
-    only (it is asked for windows of an hour, where that is cheap).
+    Buckets are aligned to UTC midnight and must be 1, 6 or 24 hours — or shorter than an hour,
+    which hourly rollups cannot serve: such a query reads raw rows only (it is asked for windows
+    of a few hours, where that is cheap).
     """
     whole_from, whole_to = _ceil_hour(start), _floor_hour(end)
     use_rollup = whole_from < whole_to and (bucket is None or bucket >= timedelta(hours=1))
@@ -188,7 +232,7 @@ def aggregate_statement(
             return [method.label("method"), endpoint.label("endpoint")]
         if by == "bucket":
             assert bucket is not None
-            return [func.date_bin(literal(bucket), moment, start).label("bucket")]
+            return [func.date_bin(literal(bucket), moment, literal(ORIGIN)).label("bucket")]
         return [literal(1).label("everything")]
 
     raw_counts = select(
@@ -212,9 +256,11 @@ def aggregate_statement(
         api_log_hours.c.latency_sum_ms,
         literal(None, SmallInteger).label("bin"),
     ).where(rollup_window)
+    largest = 24 if bucket is None else int(bucket / timedelta(hours=1))
+    periods = cover(whole_from, whole_to, largest)
     rollup_bins = select(
         *keys(
-            api_log_latency_bins.c.hour,
+            api_log_latency_bins.c.period,
             api_log_latency_bins.c.method,
             api_log_latency_bins.c.endpoint,
         ),
@@ -224,8 +270,17 @@ def aggregate_statement(
         literal(0.0).label("latency_sum_ms"),
         api_log_latency_bins.c.bin,
     ).where(
-        api_log_latency_bins.c.hour >= whole_from,
-        api_log_latency_bins.c.hour < whole_to,
+        or_(
+            false(),
+            *[
+                and_(
+                    api_log_latency_bins.c.span_hours == span,
+                    api_log_latency_bins.c.period >= first,
+                    api_log_latency_bins.c.period < last,
+                )
+                for span, first, last in periods
+            ],
+        ),
         tuple_(api_log_latency_bins.c.method, api_log_latency_bins.c.endpoint).in_(
             list(PROGRESS_ENDPOINTS)
         ),

@@ -15,18 +15,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _keys() -> list[sa.Column[object]]:
-    return [
-        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("method", sa.Text(), nullable=False),
-        sa.Column("endpoint", sa.Text(), nullable=False),
-    ]
-
-
 def upgrade() -> None:
     op.create_table(
         "api_log_hours",
-        *_keys(),
+        sa.Column("hour", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("method", sa.Text(), nullable=False),
+        sa.Column("endpoint", sa.Text(), nullable=False),
         sa.Column("requests", sa.BigInteger(), nullable=False),
         sa.Column("errors_4xx", sa.BigInteger(), nullable=False),
         sa.Column("errors_5xx", sa.BigInteger(), nullable=False),
@@ -35,11 +29,22 @@ def upgrade() -> None:
     )
     op.create_table(
         "api_log_latency_bins",
-        *_keys(),
+        sa.Column("span_hours", sa.SmallInteger(), nullable=False),
+        sa.Column("period", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("method", sa.Text(), nullable=False),
+        sa.Column("endpoint", sa.Text(), nullable=False),
         sa.Column("bin", sa.SmallInteger(), nullable=False),
         sa.Column("requests", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "span_hours IN (1, 6, 24)", name=op.f("ck_api_log_latency_bins_span_hours_known")
+        ),
         sa.PrimaryKeyConstraint(
-            "hour", "method", "endpoint", "bin", name=op.f("pk_api_log_latency_bins")
+            "span_hours",
+            "period",
+            "method",
+            "endpoint",
+            "bin",
+            name=op.f("pk_api_log_latency_bins"),
         ),
     )
     op.create_table(

@@ -53,7 +53,7 @@ def test_endpoint_table_splits_4xx_from_5xx_and_puts_the_slowest_first(engine: E
 def test_timeline_buckets_fit_the_window() -> None:
     assert api_health.bucket_for(Window.last("1h", now=START)) == timedelta(minutes=1)
     assert api_health.bucket_for(Window.last("24h", now=START)) == timedelta(hours=1)
-    assert api_health.bucket_for(Window.last("7d", now=START)) == timedelta(hours=1)
+    assert api_health.bucket_for(Window.last("7d", now=START)) == timedelta(hours=6)
     assert api_health.bucket_for(Window.last("30d", now=START)) == timedelta(hours=6)
 
 

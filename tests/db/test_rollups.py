@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from progress import routes
 from progress.schema import api_log_hours, api_logs
-from queries.rollups import aggregate_statement, refresh
+from queries.rollups import aggregate_statement, cover, refresh
 from queries.sql import frame
 
 START = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -79,8 +79,10 @@ def assert_matches(engine: Engine, start: datetime, end: datetime, by: str) -> N
         assert abs(row["p95_ms"] / p95 - 1) < 0.01
 
 
-# Windows with partial hours at both edges, whole hours only, and less than an hour.
+# Windows with partial hours at both edges, whole hours only, less than an hour, and one whose
+# histogram is read from hours, 6-hour periods and a whole day.
 WINDOWS = [
+    (START + timedelta(hours=3, minutes=30), START + timedelta(hours=45, minutes=5)),
     (START + timedelta(minutes=17), START + timedelta(hours=49, minutes=3)),
     (START, START + timedelta(hours=48)),
     (START + timedelta(hours=5, minutes=10), START + timedelta(hours=5, minutes=50)),
@@ -109,6 +111,18 @@ def test_rows_after_a_refresh_are_counted_at_once_and_folded_once(engine: Engine
     with engine.connect() as connection:
         folded = connection.execute(select(func.sum(api_log_hours.c.requests))).scalar_one()
     assert folded == 1502
+
+
+def test_a_window_is_covered_by_days_then_six_hours_then_hours() -> None:
+    start, end = START + timedelta(hours=3), START + timedelta(days=2, hours=8)
+    assert cover(start, end, 24) == [
+        (1, start, START + timedelta(hours=6)),
+        (6, START + timedelta(hours=6), START + timedelta(days=1)),
+        (24, START + timedelta(days=1), START + timedelta(days=2)),
+        (6, START + timedelta(days=2), START + timedelta(days=2, hours=6)),
+        (1, START + timedelta(days=2, hours=6), end),
+    ]
+    assert cover(start, end, 1) == [(1, start, end)]
 
 
 def test_time_buckets_of_an_hour_or_more_come_from_the_rollup(engine: Engine) -> None:

@@ -1,0 +1,182 @@
+"""Every query behind the dashboard, and every page's whole script run, on benchmark-sized data.
+
+    python -m bench.dashboard [--learners 100000] [--api-logs 10000000] [--days 30]
+
+Loads the demo data into a fresh embedded PostgreSQL (and folds the request logs into the
+rollups, as `progress-ops demo-data` does), then times, warm, the median of five runs of each
+query for windows of 1 h, 24 h, 7 d and 30 d, beside the brief's naive SQL for the same question
+on the same data and window where the brief has one. Then each page through Streamlit's AppTest:
+the first run (cold caches) and the second (warm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from bench.common import machine, throwaway_database
+from progress.db import make_engine
+from progress.demo import DemoSpec, load_demo_data
+from queries import api_health, certificates, client, learning, overview
+from queries.rollups import refresh
+from queries.window import Window
+
+PRESETS = ("1h", "24h", "7d", "30d")
+INTERVALS = {"1h": "1 hour", "24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+TUTORIAL = "react-hooks"
+
+# The brief's monitoring SQL, with only its interval made the window's.
+BRIEF_ERROR_RATE = """
+SELECT endpoint, COUNT(*) as total_requests,
+  SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END) as errors,
+  ROUND(100.0 * SUM(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END) / COUNT(*), 2)
+    as error_rate_percent
+FROM api_logs WHERE endpoint LIKE '%tutorial%progress%'
+AND timestamp >= NOW() - INTERVAL '{interval}' GROUP BY endpoint"""
+NAIVE_P95 = """
+SELECT endpoint, COUNT(*), AVG(response_time_ms),
+  percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms)
+FROM api_logs WHERE endpoint LIKE '%tutorial%progress%'
+AND timestamp >= NOW() - INTERVAL '{interval}' GROUP BY endpoint"""
+BRIEF_DAILY_ACTIVE = """
+SELECT tutorial_id, COUNT(DISTINCT user_id) as active_users,
+  AVG(completion_percentage) as avg_completion
+FROM tutorial_progress WHERE last_watched_at >= NOW() - INTERVAL '{interval}'
+GROUP BY tutorial_id"""
+BRIEF_CERTIFICATES = """
+SELECT DATE(updated_at) as date, COUNT(*) as certificates_earned
+FROM tutorial_progress WHERE certificate_earned = TRUE
+AND updated_at >= NOW() - INTERVAL '{interval}'
+GROUP BY DATE(updated_at) ORDER BY date DESC"""
+
+Query = Callable[[Window], Any]
+QUERIES: dict[str, tuple[Query, str | None]] = {
+    "overview: API metrics (total)": (lambda w: overview.api_metrics_statement(w), NAIVE_P95),
+    "overview: API metrics per day": (
+        lambda w: overview.api_metrics_statement(w, by_day=True),
+        NAIVE_P95,
+    ),
+    "overview: client metrics per day": (
+        lambda w: overview.client_metrics_statement(w, by_day=True),
+        None,
+    ),
+    "API health: endpoints": (api_health.endpoint_table_statement, BRIEF_ERROR_RATE),
+    "API health: timeline": (api_health.timeline_statement, NAIVE_P95),
+    "migration: failures by reason": (client.migration_failures_statement, None),
+    "migration: fallbacks by operation": (client.fallbacks_by_operation_statement, None),
+    "learning: daily active tutorials": (
+        learning.daily_active_tutorials_statement,
+        BRIEF_DAILY_ACTIVE,
+    ),
+    "learning: active learners per day": (learning.active_learners_per_day_statement, None),
+    "learning: completion bands": (learning.completion_distribution_statement, None),
+    "learning: time to certificate": (learning.time_to_complete_statement, None),
+    "learning: quizzes": (learning.quiz_results_statement, None),
+    "learning: funnel": (lambda w: learning.chapter_funnel_statement(w, TUTORIAL), None),
+    "learning: stop positions": (lambda w: learning.stop_positions_statement(w, TUTORIAL), None),
+    "learning: stuck learners": (
+        lambda w: learning.stuck_learners_statement(w, TUTORIAL, "ch-05"),
+        None,
+    ),
+    "learning: at risk": (learning.at_risk_statement, None),
+    "certificates: per day": (certificates.awards_per_day_statement, BRIEF_CERTIFICATES),
+    "certificates: by tutorial": (certificates.awards_by_tutorial_statement, None),
+}
+PAGES = (
+    "views/overview.py",
+    "views/api_health.py",
+    "views/migration.py",
+    "views/learning.py",
+    "views/certificates.py",
+    "views/console.py",
+)
+
+
+def median_ms(engine: Engine, statement: Any, runs: int = 5) -> float:
+    timings = []
+    with engine.connect() as connection:
+        connection.execute(statement).all()  # warm
+        for _ in range(runs):
+            started = time.perf_counter()
+            connection.execute(statement).all()
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1e3
+
+
+def time_pages(url: str) -> list[tuple[str, float, float]]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DATABASE_URL"] = url
+    app_file = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+    results = []
+    for page in PAGES:
+        runs = []
+        app = AppTest.from_file(app_file, default_timeout=120)
+        app.query_params.update({"window": "30d", "tutorial": TUTORIAL, "user": "learner-000042"})
+        app.run()
+        for _ in range(2):
+            started = time.perf_counter()
+            app.switch_page(page).run()
+            runs.append(time.perf_counter() - started)
+        if app.exception:
+            raise RuntimeError(f"{page}: {app.exception[0].value}")
+        results.append((page, runs[0] * 1e3, runs[1] * 1e3))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--api-logs", type=int, default=10_000_000)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    spec = DemoSpec(args.learners, args.days, 7, now, api_logs=args.api_logs)
+
+    with throwaway_database() as url:
+        engine = make_engine(url)
+        started = time.perf_counter()
+        summary = load_demo_data(engine, spec)
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        refresh(engine)
+        folded = time.perf_counter() - started
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        print(f"Machine: {machine()}; embedded PostgreSQL 18")
+        print(
+            f"Data: {summary.progress_rows:,} learner-tutorial pairs of {args.learners:,} learners,"
+            " "
+            f"{summary.api_logs:,} api_logs rows and {summary.client_events:,} client events over "
+            f"{args.days} days; loaded in {loaded:.0f} s, folded into rollups in {folded:.1f} s.\n"
+        )
+        print(
+            "| query | " + " | ".join(f"{p} ms" for p in PRESETS) + " | brief's SQL, 30 d | ratio |"
+        )
+        print("|---|" + "---:|" * (len(PRESETS) + 2))
+        for name, (build, naive) in QUERIES.items():
+            ours = [median_ms(engine, build(Window.last(p, now=now))) for p in PRESETS]
+            row = f"| {name} | " + " | ".join(f"{ms:.1f}" for ms in ours)
+            if naive:
+                brief = median_ms(engine, text(naive.format(interval=INTERVALS["30d"])), runs=3)
+                row += f" | {brief:,.0f} | {brief / ours[-1]:,.0f}× |"
+            else:
+                row += " | – | – |"
+            print(row)
+        engine.dispose()
+        print("\n| page (30 d window) | first run ms | second run ms |")
+        print("|---|---:|---:|")
+        for page, cold, warm in time_pages(url):
+            print(f"| {page} | {cold:,.0f} | {warm:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
