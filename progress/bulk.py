@@ -223,6 +223,8 @@ def copy_api_logs(
             {"methods": methods, "endpoints": endpoints},
         )
         cursor.execute("DROP TABLE api_logs_staging")
+        # Summarize the new BRIN ranges now: unsummarized ones match every time-window scan.
+        cursor.execute("SELECT brin_summarize_new_values('ix_api_logs_timestamp')")
     return total
 
 

@@ -168,7 +168,12 @@ progress_events = Table(
     CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind_known"),
     CheckConstraint(_one_of("source", SOURCES), name="source_known"),
     Index("ix_progress_events_tutorial_id_user_id_id", "tutorial_id", "user_id", text("id DESC")),
-    Index("ix_progress_events_occurred_at", "occurred_at", postgresql_using="brin"),
+    Index(
+        "ix_progress_events_occurred_at",
+        "occurred_at",
+        postgresql_using="brin",
+        postgresql_with={"autosummarize": "on"},
+    ),
 )
 
 api_logs = Table(
@@ -183,8 +188,15 @@ api_logs = Table(
     Column("user_id", Text),
     CheckConstraint("status_code BETWEEN 100 AND 599", name="status_code_range"),
     CheckConstraint("response_time_ms >= 0", name="response_time_non_negative"),
-    # Append-only and written in time order: a BRIN index is tiny and serves time windows.
-    Index("ix_api_logs_timestamp", "timestamp", postgresql_using="brin"),
+    # Append-only and written in time order: a BRIN index is tiny and serves time windows. Pages
+    # added after it was built are unsummarized — matched by every scan — until summarized:
+    # autosummarize does it in the background, bulk loads and rollup refreshes do it at once.
+    Index(
+        "ix_api_logs_timestamp",
+        "timestamp",
+        postgresql_using="brin",
+        postgresql_with={"autosummarize": "on"},
+    ),
 )
 
 client_events = Table(

@@ -38,7 +38,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_logs")),
     )
     op.create_index(
-        "ix_api_logs_timestamp", "api_logs", ["timestamp"], unique=False, postgresql_using="brin"
+        "ix_api_logs_timestamp",
+        "api_logs",
+        ["timestamp"],
+        unique=False,
+        postgresql_using="brin",
+        postgresql_with={"autosummarize": "on"},
     )
     op.create_table(
         "client_events",
@@ -101,6 +106,7 @@ def upgrade() -> None:
         ["occurred_at"],
         unique=False,
         postgresql_using="brin",
+        postgresql_with={"autosummarize": "on"},
     )
     op.create_index(
         "ix_progress_events_tutorial_id_user_id_id",

@@ -99,18 +99,24 @@ def test_rollups_answer_what_raw_rows_answer(
     assert_matches(engine, start, end, by)
 
 
-def test_rows_after_a_refresh_are_counted_at_once_and_folded_once(engine: Engine) -> None:
+def test_late_rows_count_from_the_next_refresh_and_only_once(engine: Engine) -> None:
     insert_rows(engine, log_rows(1000, seed=2))
     refresh(engine)
     insert_rows(engine, log_rows(500, seed=3))  # lands in hours already folded
     start, end = WINDOWS[0]
-    assert_matches(engine, start, end, "all")  # before the next refresh: read from raw rows
     assert refresh(engine) == 501
     assert refresh(engine) == 0  # nothing new: nothing folded twice
     assert_matches(engine, start, end, "all")
     with engine.connect() as connection:
         folded = connection.execute(select(func.sum(api_log_hours.c.requests))).scalar_one()
     assert folded == 1502
+
+
+def test_rows_in_the_current_hour_count_before_any_refresh(engine: Engine) -> None:
+    insert_rows(engine, log_rows(300, seed=5, hours=0.5))  # all within the first half hour
+    start, end = START, START + timedelta(minutes=45)
+    assert_matches(engine, start, end, "all")
+    assert frame(engine, aggregate_statement(start, end, by="all"))["requests"].iloc[0] == 300
 
 
 def test_a_window_is_covered_by_days_then_six_hours_then_hours() -> None:
