@@ -11,6 +11,7 @@ from sqlalchemy import Engine, insert
 from progress import routes
 from progress.schema import api_logs, client_events
 from queries.overview import daily_target_values, target_values
+from queries.rollups import refresh
 from queries.window import Window
 
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
@@ -52,6 +53,7 @@ def dataset(engine: Engine) -> Engine:
     with engine.begin() as connection:
         connection.execute(insert(api_logs), rows)
         connection.execute(insert(client_events), events)
+    refresh(engine)
     return engine
 
 

@@ -12,6 +12,7 @@ from progress import routes
 from progress.schema import api_logs, client_events
 from progress.service import ProgressService
 from queries import api_health, certificates, client
+from queries.rollups import refresh
 from queries.sql import frame
 from queries.window import Window
 
@@ -41,6 +42,7 @@ def test_endpoint_table_splits_4xx_from_5xx_and_puts_the_slowest_first(engine: E
     ]
     with engine.begin() as connection:
         connection.execute(insert(api_logs), rows)
+    refresh(engine)
     table = frame(engine, api_health.endpoint_table_statement(WINDOW)).to_dict("records")
     assert [row["endpoint"] for row in table] == [routes.PROGRESS, routes.CHAPTER]
     chapter = table[1]
@@ -65,6 +67,7 @@ def test_the_timeline_counts_errors_per_bucket(engine: Engine) -> None:
     ]
     with engine.begin() as connection:
         connection.execute(insert(api_logs), rows)
+    refresh(engine)
     timeline = frame(engine, api_health.timeline_statement(WINDOW))
     assert timeline["requests"].tolist() == [2, 1]
     assert timeline["error_rate_pct"].astype(float).tolist() == [50.0, 0.0]
