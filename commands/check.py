@@ -10,6 +10,7 @@ import argparse
 from progress.db import open_engine
 from progress.errors import InvalidInput
 from queries.overview import target_values
+from queries.rollups import refresh
 from queries.targets import Evaluation, evaluate, format_value, targets
 from queries.window import PRESETS, BadWindow, Window
 
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput("window", str(error)) from None
     engine = open_engine()
     try:
+        refresh(engine)  # fold requests logged since the last refresh
         values = target_values(engine, window)
     finally:
         engine.dispose()
