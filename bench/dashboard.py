@@ -1,23 +1,20 @@
-"""Every query behind the dashboard, and every page's whole script run, on benchmark-sized data.
+"""Every query behind the dashboard on benchmark-sized data (whole pages: `bench.pages`).
 
     python -m bench.dashboard [--learners 100000] [--api-logs 10000000] [--days 30]
 
 Loads the demo data into a fresh embedded PostgreSQL (and folds the request logs into the
 rollups, as `progress-ops demo-data` does), then times, warm, the median of five runs of each
 query for windows of 1 h, 24 h, 7 d and 30 d, beside the brief's naive SQL for the same question
-on the same data and window where the brief has one. Then each page through Streamlit's AppTest:
-the first run (cold caches) and the second (warm).
+on the same data and window where the brief has one.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -90,14 +87,6 @@ QUERIES: dict[str, tuple[Query, str | None]] = {
     "certificates: per day": (certificates.awards_per_day_statement, BRIEF_CERTIFICATES),
     "certificates: by tutorial": (certificates.awards_by_tutorial_statement, None),
 }
-PAGES = (
-    "views/overview.py",
-    "views/api_health.py",
-    "views/migration.py",
-    "views/learning.py",
-    "views/certificates.py",
-    "views/console.py",
-)
 
 
 def median_ms(engine: Engine, statement: Any, runs: int = 5) -> float:
@@ -109,27 +98,6 @@ def median_ms(engine: Engine, statement: Any, runs: int = 5) -> float:
             connection.execute(statement).all()
             timings.append(time.perf_counter() - started)
     return statistics.median(timings) * 1e3
-
-
-def time_pages(url: str) -> list[tuple[str, float, float]]:
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["DATABASE_URL"] = url
-    app_file = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-    results = []
-    for page in PAGES:
-        runs = []
-        app = AppTest.from_file(app_file, default_timeout=120)
-        app.query_params.update({"window": "30d", "tutorial": TUTORIAL, "user": "learner-000042"})
-        app.run()
-        for _ in range(2):
-            started = time.perf_counter()
-            app.switch_page(page).run()
-            runs.append(time.perf_counter() - started)
-        if app.exception:
-            raise RuntimeError(f"{page}: {app.exception[0].value}")
-        results.append((page, runs[0] * 1e3, runs[1] * 1e3))
-    return results
 
 
 def main() -> None:
@@ -172,10 +140,6 @@ def main() -> None:
                 row += " | – | – |"
             print(row)
         engine.dispose()
-        print("\n| page (30 d window) | first run ms | second run ms |")
-        print("|---|---:|---:|")
-        for page, cold, warm in time_pages(url):
-            print(f"| {page} | {cold:,.0f} | {warm:,.0f} |")
 
 
 if __name__ == "__main__":

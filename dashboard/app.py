@@ -1,39 +1,44 @@
-"""progress-ops dashboard: `streamlit run dashboard/app.py`."""
+"""progress-ops dashboard: `streamlit run dashboard/app.py`.
+
+The entry script: navigation, the database check, the demo banner and the sidebar's filters (here,
+so they survive page switches), then the page.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard.context import engine, fold_new_requests
+from dashboard.widgets import database_error, database_guard, sidebar_filters
 from progress.db import check_connection, is_embedded
 from progress.errors import ProgressError
 
 st.set_page_config(page_title="progress-ops", page_icon=":material/school:", layout="wide")
 
-pages = {
-    "Monitor": [
-        st.Page("views/overview.py", title="Overview", icon=":material/monitoring:", default=True),
-        st.Page("views/api_health.py", title="API health", icon=":material/speed:"),
-        st.Page("views/migration.py", title="Migration & fallback", icon=":material/sync:"),
-    ],
-    "Analyse": [
-        st.Page("views/learning.py", title="Learning activity", icon=":material/school:"),
-        st.Page("views/certificates.py", title="Certificates", icon=":material/workspace_premium:"),
-    ],
-    "Support": [
-        st.Page("views/console.py", title="Progress console", icon=":material/support_agent:")
-    ],
-}
-navigation = st.navigation(pages)
+
+def page(path: str, title: str, icon: str, *, default: bool = False) -> st.Page:
+    return st.Page(path, title=title, icon=f":material/{icon}:", default=default)
+
+
+overview = page("views/overview.py", "Overview", "monitoring", default=True)
+api_health = page("views/api_health.py", "API health", "speed")
+migration = page("views/migration.py", "Migration & fallback", "sync")
+learning = page("views/learning.py", "Learning activity", "school")
+certificates = page("views/certificates.py", "Certificates", "workspace_premium")
+console = page("views/console.py", "Progress console", "support_agent")
+navigation = st.navigation(
+    {
+        "Monitor": [overview, api_health, migration],
+        "Analyse": [learning, certificates],
+        "Support": [console],
+    }
+)
 
 try:
     check_connection(engine())
     fold_new_requests()
 except ProgressError as error:
-    st.error(error.message, icon=":material/cloud_off:")
-    if st.button("Retry", type="primary"):
-        engine.clear()
-        st.rerun()
+    database_error(error)
     st.stop()
 
 if is_embedded():
@@ -43,4 +48,12 @@ if is_embedded():
         "`progress-ops db upgrade` — see the README.",
         icon=":material/science:",
     )
-navigation.run()
+
+monitoring = navigation in (overview, api_health, migration)
+with database_guard():
+    sidebar_filters(
+        window=navigation is not console,
+        tutorial=navigation in (learning, certificates, console),
+        refresh=monitoring,
+    )
+    navigation.run()

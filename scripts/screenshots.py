@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, IDLE, ROOT, running_dashboard
 
+WIDTH = 1400
 PAGES = {
     "overview": "/?window=7d",
     "api-health": "/api_health?window=7d",
     "migration-fallback": "/migration?window=30d",
     "learning-activity": "/learning?window=30d&tutorial=react-hooks",
     "certificates": "/certificates?window=30d",
-    "progress-console": "/console?user=learner-000042",
+    "progress-console": "/console?user=learner-000042&tutorial=kubernetes",
 }
+
+
+def settle(page: Page) -> None:
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_timeout(1500)  # let charts finish drawing
+
+
+def whole_page(page: Page) -> None:
+    """Grow the window to the page's height: Streamlit scrolls inside its main area, so a
+    full-page screenshot alone would cut it at the window's height."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": max(int(height), 900)})
+    page.wait_for_timeout(800)
 
 
 def main() -> None:
@@ -26,13 +40,19 @@ def main() -> None:
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
         for name, path in PAGES.items():
             page.goto(dashboard.url + path)
-            page.wait_for_selector(IDLE, timeout=60_000)
-            page.wait_for_timeout(1500)  # let charts finish drawing
+            settle(page)
+            if name == "progress-console":  # as support sees it, with the forms
+                name_box = page.get_by_role("textbox", name="Your name (for the audit trail)")
+                name_box.fill("sam@support")
+                name_box.press("Enter")
+                settle(page)
+            whole_page(page)
             file = target / f"{name}.png"
             page.screenshot(path=str(file))
+            page.set_viewport_size({"width": WIDTH, "height": 1000})
             print(f"saved {Path(file).relative_to(ROOT)}")
         browser.close()
 

@@ -1,47 +1,67 @@
-"""Certificates (product): awards per day and in total, by tutorial, overrides marked."""
+"""Certificates (product): awards per day and cumulative, by tutorial, support overrides marked."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.context import selected_window
-from dashboard.widgets import query, show_sql, table_panel
+from dashboard import charts, data
+from dashboard.state import Filters
+from dashboard.widgets import (
+    csv_download,
+    data_page,
+    empty_state,
+    export_header,
+    show_sql,
+    table_panel,
+)
+from queries.window import Window
 
-window = selected_window()
-st.title("Certificates")
-st.caption(f"{window.describe()} · counted when awarded (`tutorial_certificates.awarded_at`)")
+COUNT = st.column_config.NumberColumn(format="localized")
 
-per_day = query("awards_per_day", window)
-if per_day.empty:
-    st.info("No certificates were awarded in this window: pick a longer window in the sidebar.")
-else:
-    total, overrides = int(per_day["certificates"].sum()), int(per_day["overrides"].sum())
-    first, second = st.columns(2)
-    first.metric("Certificates awarded", f"{total:,}")
-    second.metric("By support override", f"{overrides:,}")
-    figure = go.Figure()
-    figure.add_bar(
-        x=per_day["day"], y=per_day["certificates"] - per_day["overrides"], name="earned"
-    )
-    figure.add_bar(x=per_day["day"], y=per_day["overrides"], name="override")
-    figure.add_scatter(
-        x=per_day["day"], y=per_day["cumulative"], name="cumulative", yaxis="y2", mode="lines"
-    )
-    figure.update_layout(
-        barmode="stack",
-        height=360,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"title": "per day"},
-        yaxis2={"title": "cumulative", "overlaying": "y", "side": "right", "rangemode": "tozero"},
-        legend={"orientation": "h"},
-    )
-    st.plotly_chart(figure, width="stretch")
-show_sql("awards_per_day", window)
 
-table_panel(
-    "By tutorial",
-    "awards_by_tutorial",
-    window,
-    empty="No certificates in this window.",
+def render(filters: Filters, window: Window) -> None:
+    tutorial_id = filters.tutorial_id
+    per_day = data.load("awards_per_day", window, tutorial_id)
+    if per_day.empty:
+        empty_state(
+            "No certificates were awarded in this window: pick a longer window or another "
+            "tutorial in the sidebar."
+        )
+    else:
+        total, overrides = int(per_day["certificates"].sum()), int(per_day["overrides"].sum())
+        first, second, third = st.columns(3)
+        first.metric("Certificates awarded", f"{total:,}", border=True)
+        second.metric(
+            "By support override",
+            f"{overrides:,}",
+            border=True,
+            help="Awarded by support although the learner was not eligible; the reason is kept.",
+        )
+        third.metric("Share by override", f"{100 * overrides / total:.1f} %", border=True)
+        st.plotly_chart(charts.awards_per_day(per_day), width="stretch")
+        csv_download(
+            per_day,
+            "awards_per_day",
+            title="Certificates per UTC day",
+            window=window,
+            header=export_header(filters, window),
+            details=[tutorial_id] if tutorial_id else [],
+        )
+    show_sql("awards_per_day", window, tutorial_id)
+
+    table_panel(
+        "By tutorial",
+        "awards_by_tutorial",
+        filters,
+        window,
+        tutorial_id=tutorial_id,
+        empty="No certificates in this window.",
+        column_config={"certificates": COUNT, "overrides": COUNT},
+    )
+
+
+data_page(
+    "Certificates",
+    render,
+    note="counted when awarded (`tutorial_certificates.awarded_at`)",
 )

@@ -1,5 +1,10 @@
-"""Progress console (support): find a learner, see their progress as the API returns it, fix it,
-reset it, and undo any change from the history."""
+"""Progress console (support): find a learner, see their progress exactly as the API returns it,
+fix it, reset it, and undo any change from the history.
+
+Every write goes through `ProgressService` with the operator's name and a reason; its error is
+shown as a message and nothing is written; after it the page shows the new state and every query
+cache is cleared. The learner is in the URL (`?user=…&tutorial=…`), so a link opens them.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +13,47 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard.context import clear_query_caches, identity, service, write_access
+from dashboard import data
+from dashboard.context import identity, service, write_access
+from dashboard.widgets import (
+    csv_download,
+    empty_state,
+    from_url,
+    page_filters,
+    select_next_run,
+    table,
+    to_url,
+)
 from progress.changes import describe_changes
 from progress.errors import ProgressError
-from progress.models import Progress, ProgressEvent, ProgressSnapshot
+from progress.models import LearnerTutorial, ProgressEvent, ProgressSnapshot
+
+REASON_REQUIRED = "A reason is required: it is kept in the learner's history."
+NEW_CHAPTER = "➕ another chapter"
+WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss", timezone="UTC")
 
 svc = service()
 who = identity()
 access = write_access(who)
-
-st.title("Progress console")
-if not access.allowed:
-    st.warning(f"Read-only: {access.reason}", icon=":material/lock:")
+operator = who.name or ""
 
 
-def run_write(action: Callable[[], object], success: str) -> None:
-    """Run one service write; show its error as a message, never a traceback."""
+def run_write(
+    action: Callable[[], object], success: str, *, user_id: str, tutorial_id: str
+) -> None:
+    """Run one service write; its error becomes a message (nothing was written), never a
+    traceback. Afterwards every cache is cleared and the page reruns on the same learner, to show
+    the new state (even after a reset, which removes their progress row)."""
     try:
         action()
     except ProgressError as error:
         st.session_state["console_error"] = error.message
     else:
         st.session_state["console_success"] = success
-        clear_query_caches()
-    st.rerun()
+        data.clear()
+    select_next_run(user_id, tutorial_id)
+    st.session_state.pop("event", None)  # the history's newest event is selected next
+    st.rerun(scope="app")
 
 
 def show_flash() -> None:
@@ -41,246 +63,385 @@ def show_flash() -> None:
         st.error(message, icon=":material/error:")
 
 
-prefix = st.text_input(
-    "Learner's user id (or its beginning)",
-    value=st.query_params.get("user", ""),
-    placeholder="learner-000042",
-).strip()
-if not prefix:
-    st.info("Type a user id, or its first characters, to find a learner.")
-    st.stop()
+def label(match: LearnerTutorial) -> str:
+    return f"{match.user_id} · {match.tutorial_id} ({match.completion_percentage:g} %)"
 
-try:
+
+def find_learners(prefix: str) -> list[LearnerTutorial]:
+    """Learners whose user id starts with `prefix`, plus — when `prefix` is a whole user id and a
+    tutorial is selected — that pair if it has a history but no progress (after a reset), so it
+    can still be restored."""
     matches = svc.find_learners(prefix)
-except ProgressError as error:
-    st.error(error.message)
-    st.stop()
-if not matches:
-    st.info(f"No learner's user id starts with “{prefix}”. Check the spelling.")
-    st.stop()
+    wanted = page_filters().tutorial_id
+    if wanted and not any(m.user_id == prefix and m.tutorial_id == wanted for m in matches):
+        past = svc.history(wanted, prefix, limit=1)
+        if past:
+            matches.append(
+                LearnerTutorial(
+                    user_id=prefix,
+                    tutorial_id=wanted,
+                    completion_percentage=0,
+                    certificate_earned=False,
+                    last_watched_at=None,
+                    updated_at=past[0].occurred_at,
+                )
+            )
+    return matches
 
-labels = {
-    f"{m.user_id} · {m.tutorial_id} ({m.completion_percentage:g} %)": (m.user_id, m.tutorial_id)
-    for m in matches
-}
-wanted = (st.query_params.get("user", ""), st.query_params.get("tutorial", ""))
-options = list(labels)
-default = next((i for i, label in enumerate(options) if labels[label] == wanted), 0)
-choice = st.selectbox(f"{len(matches)} match(es)", options, index=default)
-user_id, tutorial_id = labels[choice]
-st.query_params["user"] = user_id
-st.query_params["tutorial"] = tutorial_id
 
-show_flash()
-snapshot: ProgressSnapshot = svc.get_snapshot(tutorial_id, user_id)
-progress: Progress = snapshot.to_progress()
-
-st.subheader(f"{user_id} in {tutorial_id}")
-cards = st.columns(4)
-cards[0].metric("Completion", f"{progress.completion_percentage:g} %")
-cards[1].metric("Chapters completed", f"{progress.chapters_completed} of {progress.total_chapters}")
-cards[2].metric("Watch time", f"{progress.total_watch_time / 60:,.1f} min")
-if snapshot.certificate is not None:
-    certificate = snapshot.certificate
-    cards[3].metric("Certificate", "earned")
-    note = f" (override: {certificate.override_reason})" if certificate.override_reason else ""
-    st.caption(
-        f"Certificate awarded {certificate.awarded_at:%Y-%m-%d %H:%M} UTC by "
-        f"{certificate.awarded_by}{note}."
+def choose_learner(matches: list[LearnerTutorial], prefix: str) -> LearnerTutorial:
+    """The learner/tutorial pair to show: the URL's (user and sidebar tutorial) when it is among
+    the matches; picking another one puts it in the URL and the sidebar."""
+    wanted = page_filters().tutorial_id
+    ranked = sorted(
+        matches,
+        key=lambda m: (m.user_id != prefix or m.tutorial_id != wanted, m.tutorial_id != wanted),
     )
-else:
-    cards[3].metric("Certificate", "eligible" if progress.certificate_eligible else "not yet")
+    by_label = {label(m): m for m in matches}
+    st.session_state["pair"] = label(ranked[0])
 
-left, right = st.columns(2)
-with left:
-    st.markdown("**Chapters**")
-    st.dataframe(
-        pd.DataFrame(
+    def picked() -> None:
+        chosen = by_label[st.session_state["pair"]]
+        st.session_state["user"], st.session_state["tutorial"] = chosen.user_id, chosen.tutorial_id
+
+    st.selectbox(
+        f"{len(matches)} learner–tutorial match{'es' if len(matches) != 1 else ''}",
+        list(by_label),
+        key="pair",
+        on_change=picked,
+    )
+    return by_label[st.session_state["pair"]]
+
+
+def show_progress(snapshot: ProgressSnapshot, blockers: list[str]) -> None:
+    progress = snapshot.to_progress()
+    cards = st.columns(4)
+    cards[0].metric("Completion", f"{progress.completion_percentage:g} %", border=True)
+    cards[1].metric(
+        "Chapters completed",
+        f"{progress.chapters_completed} of {progress.total_chapters}",
+        border=True,
+    )
+    cards[2].metric("Watch time", f"{progress.total_watch_time / 60:,.1f} min", border=True)
+    certificate = snapshot.certificate
+    notes = []
+    if certificate is not None:
+        cards[3].metric("Certificate", "earned", border=True)
+        override = f" by override: {certificate.override_reason}"
+        notes.append(
+            f"Certificate awarded {certificate.awarded_at:%Y-%m-%d %H:%M} UTC by "
+            f"{certificate.awarded_by}{override if certificate.override_reason else ''}."
+        )
+    else:
+        cards[3].metric("Certificate", "not yet" if blockers else "eligible", border=True)
+        if blockers:
+            notes.append("Not eligible for the certificate: " + "; ".join(blockers) + ".")
+    if progress.last_watched_at is not None:
+        notes.append(f"Last watched {progress.last_watched_at:%Y-%m-%d %H:%M} UTC.")
+    st.caption(" ".join(notes))
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Chapters**")
+        chapters = pd.DataFrame(
             [c.model_dump() for c in progress.chapter_progress],
             columns=["chapter_id", "watch_time", "completed", "last_position"],
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "watch_time": st.column_config.NumberColumn("watch time (s)", format="%.0f"),
-            "last_position": st.column_config.NumberColumn("last position (s)", format="%.0f"),
-        },
-    )
-with right:
-    st.markdown("**Quizzes**")
-    st.dataframe(
-        pd.DataFrame(
+        )
+        if chapters.empty:
+            empty_state("No chapter watched yet.")
+        else:
+            table(
+                chapters,
+                column_config={
+                    "watch_time": st.column_config.NumberColumn("watch time", format="%.0f s"),
+                    "last_position": st.column_config.NumberColumn(
+                        "last position", format="%.0f s"
+                    ),
+                },
+            )
+    with right:
+        st.markdown("**Quizzes**")
+        quizzes = pd.DataFrame(
             [q.model_dump() for q in progress.quiz_scores],
             columns=["quiz_id", "score", "max_score", "passed", "attempts", "completed_at"],
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-with st.expander("As the API returns it (GET /v1/tutorials/progress/…)"):
-    st.json(progress.model_dump(by_alias=True, mode="json"))
-
-actor = who.name or ""
-if access.allowed:
-    st.subheader("Fix progress")
-    chapter_tab, quiz_tab, complete_tab, reset_tab = st.tabs(
-        ["Update a chapter", "Record a quiz score", "Complete the tutorial", "Reset"]
-    )
-    with chapter_tab, st.form("chapter"):
-        known = {c.chapter_id: c for c in progress.chapter_progress}
-        chapter_id = st.text_input(
-            "Chapter id", value=next(iter(known), ""), help="An existing or a new chapter id"
         )
-        current = known.get(chapter_id.strip())
+        if quizzes.empty:
+            empty_state("No quiz taken yet.")
+        else:
+            table(
+                quizzes,
+                column_config={
+                    "score": st.column_config.NumberColumn("best score", format="%g"),
+                    "max_score": st.column_config.NumberColumn("max", format="%g"),
+                    "completed_at": st.column_config.DatetimeColumn(
+                        "latest attempt", format="YYYY-MM-DD HH:mm", timezone="UTC"
+                    ),
+                },
+            )
+    with st.expander("As the API returns it (GET /v1/tutorials/progress/…)"):
+        st.json(progress.model_dump(by_alias=True, mode="json"))
+
+
+def reason_input(key: str) -> str:
+    return st.text_input("Reason (kept in the history)", key=key, placeholder="ticket 812: …")
+
+
+def chapter_form(snapshot: ProgressSnapshot, tutorial_id: str, user_id: str) -> None:
+    known = {c.chapter_id: c for c in snapshot.chapter_progress}
+    chosen = st.selectbox("Chapter", [*known, NEW_CHAPTER], key="chapter_choice")
+    with st.form("chapter"):
+        if chosen == NEW_CHAPTER:
+            chapter_id = st.text_input("New chapter id", placeholder="ch-07")
+            current = None
+        else:
+            chapter_id, current = chosen, known[chosen]
         c1, c2, c3 = st.columns(3)
         watch_time = c1.number_input(
             "Watch time (s, the chapter's total)",
             min_value=0.0,
             value=current.watch_time if current else 0.0,
+            step=1.0,
+            format="%.1f",
         )
         last_position = c2.number_input(
-            "Last position (s)", min_value=0.0, value=current.last_position if current else 0.0
+            "Last position (s)",
+            min_value=0.0,
+            value=current.last_position if current else 0.0,
+            step=1.0,
+            format="%.1f",
         )
         completed = c3.checkbox("Completed", value=current.completed if current else False)
-        reason = st.text_input("Reason (kept in the history)", key="chapter_reason")
+        reason = reason_input("chapter_reason")
         if st.form_submit_button("Save chapter", type="primary"):
             if not reason.strip():
-                st.error("A reason is required: it is kept in the learner's history.")
-            else:
-                run_write(
-                    lambda: svc.update_chapter_progress(
-                        tutorial_id,
-                        user_id,
-                        chapter_id=chapter_id,
-                        watch_time=watch_time,
-                        completed=completed,
-                        last_position=last_position,
-                        actor=actor,
-                        source="console",
-                        reason=reason,
-                    ),
-                    f"Chapter {chapter_id} saved.",
-                )
-    with quiz_tab, st.form("quiz"):
-        quiz_id = st.text_input("Quiz id")
+                st.error(REASON_REQUIRED)
+                return
+            run_write(
+                lambda: svc.update_chapter_progress(
+                    tutorial_id,
+                    user_id,
+                    chapter_id=chapter_id,
+                    watch_time=watch_time,
+                    completed=completed,
+                    last_position=last_position,
+                    actor=operator,
+                    source="console",
+                    reason=reason,
+                ),
+                f"Chapter {chapter_id} saved.",
+                user_id=user_id,
+                tutorial_id=tutorial_id,
+            )
+
+
+def quiz_form(tutorial_id: str, user_id: str) -> None:
+    with st.form("quiz"):
+        quiz_id = st.text_input("Quiz id", placeholder="quiz-1")
         q1, q2, q3 = st.columns(3)
         score = q1.number_input("Score", min_value=0.0, value=0.0)
         max_score = q2.number_input("Max score", min_value=0.0, value=10.0)
         passed = q3.checkbox("Passed")
-        reason = st.text_input("Reason (kept in the history)", key="quiz_reason")
+        reason = reason_input("quiz_reason")
+        st.caption("Recorded as one more attempt: the best score and any pass are kept.")
         if st.form_submit_button("Record attempt", type="primary"):
             if not reason.strip():
-                st.error("A reason is required: it is kept in the learner's history.")
-            else:
-                run_write(
-                    lambda: svc.update_quiz_score(
-                        tutorial_id,
-                        user_id,
-                        quiz_id=quiz_id,
-                        score=score,
-                        max_score=max_score,
-                        passed=passed,
-                        actor=actor,
-                        source="console",
-                        reason=reason,
-                    ),
-                    f"Quiz {quiz_id} attempt recorded.",
-                )
-    with complete_tab:
-        if snapshot.certificate is not None:
-            st.success("The certificate is already awarded.")
-        else:
-            blockers = svc.certificate_blockers(tutorial_id, user_id)
-            if blockers:
-                st.warning("Not eligible: " + "; ".join(blockers) + ".")
-            else:
-                st.info("Eligible: every chapter complete and every quiz passed.")
-            with st.form("complete"):
-                override = st.text_input(
-                    "Override reason (needed when not eligible)", key="override_reason"
-                )
-                if st.form_submit_button("Award certificate", type="primary"):
-                    run_write(
-                        lambda: svc.complete_tutorial(
-                            tutorial_id,
-                            user_id,
-                            actor=actor,
-                            source="console",
-                            override_reason=override or None,
-                        ),
-                        "Certificate awarded.",
-                    )
-    with reset_tab:
-
-        @st.dialog("Reset this learner's progress?")
-        def confirm_reset() -> None:
-            st.write(
-                f"This removes every chapter, quiz and the certificate of **{user_id}** in "
-                f"**{tutorial_id}**. It can be undone from the history."
+                st.error(REASON_REQUIRED)
+                return
+            run_write(
+                lambda: svc.update_quiz_score(
+                    tutorial_id,
+                    user_id,
+                    quiz_id=quiz_id,
+                    score=score,
+                    max_score=max_score,
+                    passed=passed,
+                    actor=operator,
+                    source="console",
+                    reason=reason,
+                ),
+                f"Quiz {quiz_id} attempt recorded.",
+                user_id=user_id,
+                tutorial_id=tutorial_id,
             )
-            typed = st.text_input("Type the user id to confirm")
-            reason = st.text_input("Reason", key="reset_reason")
-            if st.button("Reset progress", type="primary", disabled=typed != user_id):
-                if not reason.strip():
-                    st.error("A reason is required: it is kept in the learner's history.")
-                else:
-                    run_write(
-                        lambda: svc.reset_progress(
-                            tutorial_id, user_id, actor=actor, source="console", reason=reason
-                        ),
-                        "Progress reset. Undo it from the history below if needed.",
-                    )
 
-        st.write("Removes all of this learner's progress in this tutorial (undoable).")
-        if st.button("Reset…"):
-            confirm_reset()
 
-st.subheader("History")
-events: list[ProgressEvent] = svc.history(tutorial_id, user_id)
-if not events:
-    st.info("No changes recorded yet.")
-else:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "event": [e.id for e in events],
-                "when (UTC)": [e.occurred_at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
-                "what": [e.kind for e in events],
-                "source": [e.source for e in events],
-                "who": [e.actor for e in events],
-                "reason": [e.reason or "" for e in events],
-                "changes": ["; ".join(describe_changes(e.before, e.after)) for e in events],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    if access.allowed:
-
-        @st.dialog("Restore progress?")
-        def confirm_restore(event: ProgressEvent) -> None:
-            st.write(
-                f"Puts **{user_id}**'s progress in **{tutorial_id}** back to how it was just "
-                f"before event {event.id} ({event.kind} by {event.actor}). "
-                "The restore is recorded and can itself be undone."
-            )
-            reason = st.text_input("Reason", key="restore_reason")
-            if st.button("Restore", type="primary"):
-                if not reason.strip():
-                    st.error("A reason is required: it is kept in the learner's history.")
-                else:
-                    run_write(
-                        lambda: svc.restore_progress(event.id, actor=actor, reason=reason),
-                        f"Restored to before event {event.id}.",
-                    )
-
-        by_id = {e.id: e for e in events}
-        chosen = st.selectbox(
-            "Undo: restore the state from just before event",
-            list(by_id),
-            format_func=lambda i: (
-                f"{i} · {by_id[i].kind} by {by_id[i].actor} "
-                f"at {by_id[i].occurred_at:%Y-%m-%d %H:%M}"
-            ),
+def complete_form(
+    snapshot: ProgressSnapshot, blockers: list[str], tutorial_id: str, user_id: str
+) -> None:
+    if snapshot.certificate is not None:
+        st.success("The certificate is already awarded.")
+        return
+    if blockers:
+        st.warning("Not eligible: " + "; ".join(blockers) + ".", icon=":material/block:")
+    else:
+        st.info("Eligible: every chapter completed and every quiz passed.")
+    with st.form("complete"):
+        override = st.text_input(
+            "Override reason" + (" (required: the learner is not eligible)" if blockers else ""),
+            key="override_reason",
+            disabled=not blockers,
+            help="Awarding to a learner who is not eligible is an override, kept with the "
+            "certificate and in the history.",
         )
-        if st.button("Restore…"):
-            confirm_restore(by_id[chosen])
+        if st.form_submit_button("Award certificate", type="primary"):
+            if blockers and not override.strip():
+                st.error("The learner is not eligible: give the reason for the override.")
+                return
+            run_write(
+                lambda: svc.complete_tutorial(
+                    tutorial_id,
+                    user_id,
+                    actor=operator,
+                    source="console",
+                    override_reason=(override.strip() or None) if blockers else None,
+                ),
+                "Certificate awarded.",
+                user_id=user_id,
+                tutorial_id=tutorial_id,
+            )
+
+
+def reset_form(tutorial_id: str, user_id: str) -> None:
+    @st.dialog("Reset this learner's progress?")
+    def confirm_reset() -> None:
+        st.write(
+            f"This removes every chapter, quiz and the certificate of **{user_id}** in "
+            f"**{tutorial_id}**. It can be undone from the history."
+        )
+        typed = st.text_input("Type the user id to confirm", key="reset_confirm")
+        reason = reason_input("reset_reason")
+        confirmed = typed.strip() == user_id
+        if st.button("Reset progress", type="primary", disabled=not confirmed) and confirmed:
+            if not reason.strip():
+                st.error(REASON_REQUIRED)
+                return
+            run_write(
+                lambda: svc.reset_progress(
+                    tutorial_id, user_id, actor=operator, source="console", reason=reason
+                ),
+                "Progress reset. Undo it from the history below if it was a mistake.",
+                user_id=user_id,
+                tutorial_id=tutorial_id,
+            )
+
+    st.write("Removes all of this learner's progress in this tutorial; the history keeps it.")
+    if st.button("Reset…", icon=":material/restart_alt:"):
+        confirm_reset()
+
+
+def history_table(events: list[ProgressEvent], tutorial_id: str, user_id: str) -> None:
+    frame = pd.DataFrame(
+        {
+            "event": [e.id for e in events],
+            "when": [e.occurred_at for e in events],
+            "what": [e.kind for e in events],
+            "source": [e.source for e in events],
+            "who": [e.actor for e in events],
+            "reason": [e.reason or "" for e in events],
+            "changes": ["; ".join(describe_changes(e.before, e.after)) for e in events],
+        }
+    )
+    table(
+        frame,
+        max_rows=12,
+        column_config={"when": WHEN, "changes": st.column_config.TextColumn(width="large")},
+    )
+    csv_download(
+        frame,
+        "history",
+        title="Progress history, newest first",
+        window=None,
+        header={"learner": user_id, "tutorial": tutorial_id},
+        details=[user_id, tutorial_id],
+    )
+
+
+def event_details(events: list[ProgressEvent], tutorial_id: str, user_id: str) -> None:
+    by_id = {e.id: e for e in events}
+    chosen = st.selectbox(
+        "Event",
+        list(by_id),
+        format_func=lambda i: (
+            f"{i} · {by_id[i].kind} by {by_id[i].actor} at {by_id[i].occurred_at:%Y-%m-%d %H:%M}"
+        ),
+        key="event",
+        help="What the event changed in full, and an undo.",
+    )
+    event = by_id[chosen]
+    st.markdown("\n".join(f"- {line}" for line in describe_changes(event.before, event.after)))
+    if not access.allowed:
+        return
+
+    @st.dialog("Restore progress?")
+    def confirm_restore() -> None:
+        st.write(
+            f"Puts **{user_id}**'s progress in **{tutorial_id}** back to how it was just before "
+            f"event {event.id} ({event.kind} by {event.actor}). The restore is recorded and can "
+            "itself be undone."
+        )
+        reason = reason_input("restore_reason")
+        if st.button("Restore", type="primary"):
+            if not reason.strip():
+                st.error(REASON_REQUIRED)
+                return
+            run_write(
+                lambda: svc.restore_progress(event.id, actor=operator, reason=reason),
+                f"Restored to how it was before event {event.id}.",
+                user_id=user_id,
+                tutorial_id=tutorial_id,
+            )
+
+    if st.button(f"Restore to before event {event.id}…", icon=":material/undo:"):
+        confirm_restore()
+
+
+def render() -> None:
+    st.title("Progress console")
+    if not access.allowed:
+        st.warning(f"Read-only. {access.reason}", icon=":material/lock:")
+    from_url("user", lambda value: value or "")
+    prefix = st.text_input(
+        "Learner's user id (or its beginning)",
+        key="user",
+        persist_state="session",
+        placeholder="learner-000042",
+    ).strip()
+    to_url("user", prefix or None)
+    if not prefix:
+        empty_state("Type a user id, or its first characters, to find a learner.")
+        return
+    matches = find_learners(prefix)
+    if not matches:
+        empty_state(f"No learner's user id starts with “{prefix}”. Check the spelling.")
+        return
+    learner = choose_learner(matches, prefix)
+    user_id, tutorial_id = learner.user_id, learner.tutorial_id
+    show_flash()
+    snapshot = svc.get_snapshot(tutorial_id, user_id)
+    blockers = [] if snapshot.certificate else svc.certificate_blockers(tutorial_id, user_id)
+    st.subheader(f"{user_id} in {tutorial_id}")
+    show_progress(snapshot, blockers)
+
+    if access.allowed:
+        st.subheader("Fix progress")
+        st.caption(f"Changes are recorded as {operator}, with your reason.")
+        tabs = st.tabs(["Update a chapter", "Record a quiz score", "Complete", "Reset"])
+        with tabs[0]:
+            chapter_form(snapshot, tutorial_id, user_id)
+        with tabs[1]:
+            quiz_form(tutorial_id, user_id)
+        with tabs[2]:
+            complete_form(snapshot, blockers, tutorial_id, user_id)
+        with tabs[3]:
+            reset_form(tutorial_id, user_id)
+
+    st.subheader("History")
+    events = svc.history(tutorial_id, user_id)
+    if not events:
+        empty_state("No changes recorded yet.")
+        return
+    history_table(events, tutorial_id, user_id)
+    event_details(events, tutorial_id, user_id)
+
+
+render()

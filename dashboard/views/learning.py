@@ -5,177 +5,232 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import plotly.express as px
-import plotly.graph_objects as go
+import pandas as pd
 import streamlit as st
 
-from dashboard.context import selected_tutorial, selected_window
-from dashboard.widgets import query, show_sql, table_panel
+from dashboard import charts, data
+from dashboard.state import Filters
+from dashboard.widgets import data_page, empty_state, show_sql, table_panel
+from queries.window import Window
 
-window = selected_window()
-tutorial_id = selected_tutorial()
-st.title("Learning activity")
-st.caption(f"{window.describe()} · {tutorial_id or 'all tutorials'}")
-
-
-def console_link(user_id: str, tutorial: str) -> str:
-    return "/console?" + urlencode({"user": user_id, "tutorial": tutorial})
-
-
-def chart(figure: go.Figure, height: int = 300) -> None:
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    st.plotly_chart(figure, width="stretch")
-
-
+COUNT = st.column_config.NumberColumn(format="localized")
+PERCENT = st.column_config.NumberColumn(format="%.1f %%")
+SECONDS = st.column_config.NumberColumn(format="%.0f s")
+WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
+CONSOLE = st.column_config.LinkColumn("console", display_text="open in console", width="small")
 NO_ACTIVITY = "No learning activity in this window: pick a longer window or another tutorial."
-table_panel(
-    "Daily active tutorials",
-    "daily_active_tutorials",
-    window,
-    tutorial_id=tutorial_id,
-    empty=NO_ACTIVITY,
-    column_config={
-        "active_users": st.column_config.NumberColumn("active learners", format="localized"),
-        "avg_completion": st.column_config.NumberColumn("avg completion", format="%.2f %%"),
-    },
-)
 
-left, right = st.columns(2)
-with left:
-    active = query("active_learners", window, tutorial_id)
-    if active.empty:
-        st.info(NO_ACTIVITY)
-    else:
-        chart(px.bar(active, x="day", y="active_learners", title="Active learners per day"))
-    show_sql("active_learners", window, tutorial_id)
-with right:
-    completion = query("completion", window, tutorial_id)
-    if completion.empty:
-        st.info(NO_ACTIVITY)
-    else:
-        completion["completion"] = [
-            "100 %" if band >= 100 else f"{band:.0f}–{band + 10:.0f} %"
-            for band in completion["band"].astype(float)
-        ]
-        chart(
-            px.bar(completion, x="completion", y="learners", title="Completion of active learners")
-        )
-    show_sql("completion", window, tutorial_id)
 
-left, right = st.columns(2)
-with left:
-    durations = query("time_to_complete", window, tutorial_id)
-    if durations.empty:
-        st.info("No certificates in this window, so no completion times.")
-    else:
-        chart(px.histogram(durations, x="days", nbins=30, title="Days from start to certificate"))
-    show_sql("time_to_complete", window, tutorial_id)
-with right:
+def console_link(user_id: str, tutorial_id: str) -> str:
+    """A link to the learner's progress in the console (relative: works under any base path)."""
+    return "console?" + urlencode({"user": user_id, "tutorial": tutorial_id})
+
+
+def with_console_links(frame: pd.DataFrame, tutorial_id: str | None = None) -> pd.DataFrame:
+    tutorials = frame["tutorial_id"] if tutorial_id is None else [tutorial_id] * len(frame)
+    links = [console_link(u, t) for u, t in zip(frame["user_id"], tutorials, strict=True)]
+    return frame.assign(console=links)[["console", *frame.columns]]
+
+
+def with_conversion(funnel: pd.DataFrame) -> pd.DataFrame:
+    """Step conversion (completed ÷ completed at the step before; the first step ÷ starters) and
+    overall conversion (completed ÷ starters)."""
+    started = int(funnel["reached"].iloc[0])
+    completed = funnel["completed"].astype(float)
+    return funnel.assign(
+        step_pct=(100 * completed / completed.shift(1, fill_value=started)).round(1),
+        overall_pct=(100 * completed / started).round(1),
+    )
+
+
+def activity(filters: Filters, window: Window) -> None:
+    tutorial_id = filters.tutorial_id
     table_panel(
-        "Quizzes",
-        "quizzes",
+        "Daily active tutorials",
+        "daily_active_tutorials",
+        filters,
         window,
         tutorial_id=tutorial_id,
-        empty="No quiz attempts in this window.",
+        empty=NO_ACTIVITY,
         column_config={
-            "pass_rate_pct": st.column_config.NumberColumn("pass rate", format="%.1f %%"),
-            "avg_attempts": st.column_config.NumberColumn("attempts (avg)", format="%.2f"),
+            "active_users": st.column_config.NumberColumn("active learners", format="localized"),
+            "avg_completion": st.column_config.NumberColumn("avg completion", format="%.1f %%"),
+        },
+    )
+    left, right = st.columns(2)
+    with left:
+        active = data.load("active_learners", window, tutorial_id)
+        if active.empty:
+            empty_state(NO_ACTIVITY)
+        else:
+            figure = charts.bars(
+                active,
+                "day",
+                "active_learners",
+                title="Active learners per day",
+                y_title="learners",
+            )
+            st.plotly_chart(figure, width="stretch")
+        show_sql("active_learners", window, tutorial_id)
+    with right:
+        completion = data.load("completion", window, tutorial_id)
+        if completion.empty:
+            empty_state(NO_ACTIVITY)
+        else:
+            bands = completion.assign(
+                completion=[
+                    "100 %" if band >= 100 else f"{band:.0f}–{band + 10:.0f} %"
+                    for band in completion["band"].astype(float)
+                ]
+            )
+            figure = charts.bars(
+                bands,
+                "completion",
+                "learners",
+                title="Completion of the learners active in the window",
+                y_title="learners",
+            )
+            st.plotly_chart(figure, width="stretch")
+        show_sql("completion", window, tutorial_id)
+
+    left, right = st.columns(2)
+    with left:
+        durations = data.load("time_to_complete", window, tutorial_id)
+        if durations.empty:
+            empty_state("No certificates in this window, so no completion times.")
+        else:
+            figure = charts.histogram(
+                durations["days"].astype(float),
+                title="Time from starting to the certificate",
+                x_title="days",
+                y_title="learners",
+            )
+            st.plotly_chart(figure, width="stretch")
+        show_sql("time_to_complete", window, tutorial_id)
+    with right:
+        table_panel(
+            "Quizzes",
+            "quizzes",
+            filters,
+            window,
+            tutorial_id=tutorial_id,
+            empty="No quiz attempts in this window.",
+            column_config={
+                "learners": COUNT,
+                "pass_rate_pct": st.column_config.NumberColumn("pass rate", format="%.1f %%"),
+                "avg_attempts": st.column_config.NumberColumn("attempts (avg)", format="%.2f"),
+            },
+        )
+
+
+def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
+    steps = data.load("funnel", window, tutorial_id)
+    if steps.empty:
+        empty_state(f"Nobody started {tutorial_id} in this window: pick a longer window.")
+        show_sql("funnel", window, tutorial_id)
+        return
+    steps = with_conversion(steps)
+    drop = int(steps["step_pct"].to_numpy().argmin())
+    worst = steps.iloc[drop]
+    st.warning(
+        f"Biggest drop: **{worst['chapter_id']}** — {worst['step_pct']:g} % of the learners who "
+        "completed the chapter before completed it.",
+        icon=":material/trending_down:",
+    )
+    st.plotly_chart(
+        charts.bars(
+            steps,
+            "chapter_id",
+            "completed",
+            title=f"Learners completing each chapter, of {int(steps['reached'].iloc[0]):,} who "
+            "started in the window (label: overall conversion)",
+            y_title="learners",
+            colours=[charts.RED if i == drop else charts.BLUE for i in range(len(steps))],
+            labels=[f"{p:g} %" for p in steps["overall_pct"]],
+            height=360,
+        ),
+        width="stretch",
+    )
+    table_panel(
+        "Conversion by chapter",
+        "funnel",
+        filters,
+        window,
+        tutorial_id=tutorial_id,
+        empty="",
+        prepare=with_conversion,
+        column_config={
+            "reached": COUNT,
+            "completed": COUNT,
+            "step_pct": st.column_config.NumberColumn("step conversion", format="%.1f %%"),
+            "overall_pct": st.column_config.NumberColumn("overall conversion", format="%.1f %%"),
         },
     )
 
-st.header("Chapter funnel")
-if tutorial_id is None:
-    st.info("Pick a tutorial in the sidebar to see its chapter funnel and where learners stop.")
-else:
-    funnel = query("funnel", window, tutorial_id)
-    if funnel.empty:
-        st.info(f"Nobody started {tutorial_id} in this window: pick a longer window.")
+    stops = data.load("stop_positions", window, tutorial_id)
+    if stops.empty:
+        empty_state("Every chapter started in this window was finished.")
     else:
-        started = int(funnel["reached"].iloc[0])
-        completed = funnel["completed"].astype(int)
-        funnel["step_conversion_pct"] = (
-            100 * completed / completed.shift(1, fill_value=started)
-        ).round(1)
-        funnel["overall_pct"] = (100 * completed / started).round(1)
-        drop = int(funnel["step_conversion_pct"].to_numpy().argmin())
-        worst = funnel.loc[drop]
-        st.warning(
-            f"Biggest drop: {worst['chapter_id']} — only {worst['step_conversion_pct']:g} % of the "
-            "learners who got there completed it.",
-            icon=":material/trending_down:",
-        )
-        colours = ["#c0392b" if i == drop else "#2457c5" for i in range(len(funnel))]
-        chart(
-            go.Figure(
-                go.Bar(
-                    x=funnel["chapter_id"],
-                    y=funnel["completed"],
-                    marker_color=colours,
-                    text=[f"{p:g} %" for p in funnel["overall_pct"]],
-                )
-            ).update_layout(title=f"Learners completing each chapter (of {started:,} who started)"),
-            height=340,
-        )
-        st.dataframe(
-            funnel[["chapter_id", "reached", "completed", "step_conversion_pct", "overall_pct"]],
-            hide_index=True,
+        st.plotly_chart(
+            charts.stop_positions(
+                stops, title="Where in the video learners stopped (unfinished chapters)"
+            ),
             width="stretch",
-            column_config={
-                "step_conversion_pct": st.column_config.NumberColumn("step", format="%.1f %%"),
-                "overall_pct": st.column_config.NumberColumn("overall", format="%.1f %%"),
-            },
         )
-        show_sql("funnel", window, tutorial_id)
+    show_sql("stop_positions", window, tutorial_id)
 
-        stops = query("stop_positions", window, tutorial_id)
-        if not stops.empty:
-            chart(
-                px.box(
-                    stops,
-                    x="chapter_id",
-                    y="last_position",
-                    title="Where in the video learners stopped (seconds, unfinished chapters)",
-                ),
-                height=320,
-            )
-        show_sql("stop_positions", window, tutorial_id)
+    chapter = st.selectbox(
+        "Learners stuck at chapter",
+        steps["chapter_id"].tolist(),
+        index=drop,
+        help="Their furthest chapter, not completed. Opens the biggest drop first.",
+    )
+    table_panel(
+        f"Stuck at {chapter}",
+        "stuck",
+        filters,
+        window,
+        tutorial_id=tutorial_id,
+        extra=chapter,
+        empty=f"Nobody who started in this window is stuck at {chapter}.",
+        prepare=lambda frame: with_console_links(frame, tutorial_id),
+        column_config={
+            "console": CONSOLE,
+            "last_position": SECONDS,
+            "watch_time": SECONDS,
+            "last_watched_at": WHEN,
+        },
+    )
 
-        chapter = st.selectbox(
-            "Learners stuck at chapter", funnel["chapter_id"].tolist(), index=drop
+
+def render(filters: Filters, window: Window) -> None:
+    activity(filters, window)
+
+    st.header("Chapter funnel")
+    if filters.tutorial_id is None:
+        empty_state(
+            "Pick a tutorial in the sidebar to see its chapter funnel, where learners stop, and "
+            "who is stuck."
         )
-        stuck = query("stuck", window, tutorial_id, chapter)
-        if stuck.empty:
-            st.info(f"Nobody is stuck at {chapter}.")
-        else:
-            stuck.insert(0, "console", [console_link(u, tutorial_id) for u in stuck["user_id"]])
-            st.dataframe(
-                stuck,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "console": st.column_config.LinkColumn("open", display_text="console"),
-                },
-            )
-        show_sql("stuck", window, tutorial_id, chapter)
+    else:
+        funnel(filters, window, filters.tutorial_id)
 
-st.header("At risk")
-st.caption("Started, not finished, and inactive for 7 days or more at the end of the window.")
-at_risk = query("at_risk", window, tutorial_id)
-if at_risk.empty:
-    st.info("Nobody went quiet in this window.")
-else:
-    at_risk.insert(
-        0,
-        "console",
-        [
-            console_link(u, t)
-            for u, t in zip(at_risk["user_id"], at_risk["tutorial_id"], strict=True)
-        ],
+    st.header("At risk")
+    st.caption("Started, not finished, and inactive for 7 days or more at the end of the window.")
+    table_panel(
+        "Inactive learners",
+        "at_risk",
+        filters,
+        window,
+        tutorial_id=filters.tutorial_id,
+        empty="Nobody went quiet in this window.",
+        prepare=with_console_links,
+        column_config={
+            "console": CONSOLE,
+            "completion_percentage": st.column_config.NumberColumn("completion", format="%.0f %%"),
+            "last_watched_at": WHEN,
+        },
     )
-    st.dataframe(
-        at_risk,
-        hide_index=True,
-        width="stretch",
-        column_config={"console": st.column_config.LinkColumn("open", display_text="console")},
-    )
-show_sql("at_risk", window, tutorial_id)
+
+
+data_page("Learning activity", render)

@@ -1,68 +1,61 @@
-"""Migration & fallback (ops): the clients' localStorage migrations and offline fallbacks."""
+"""Migration & fallback (ops): the clients' localStorage migrations and offline fallbacks — success
+and fallback rates per day against their targets, failures by reason, fallbacks by operation."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from dashboard.context import engine, freshness_and_refresh, selected_window
-from dashboard.widgets import line_with_target, table_panel
-from queries.overview import daily_target_values
-from queries.targets import TargetSettings
+from dashboard import charts, data
+from dashboard.state import Filters
+from dashboard.widgets import data_page, empty_state, show_sql, table_panel
+from queries.targets import targets
 from queries.window import Window
 
-window = selected_window()
-freshness_and_refresh()
-targets = TargetSettings()
-st.title("Migration & fallback")
-st.caption(window.describe())
+COUNT = st.column_config.NumberColumn(format="localized")
+DAILY_CHARTS = (
+    ("migration_success_pct", "Migration success per day", "migration"),
+    ("fallback_rate_pct", "Fallback rate per day", "fallback"),
+)
 
 
-@st.cache_data(ttl=30, show_spinner=False)
-def _daily(start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    return daily_target_values(engine(), Window(start.to_pydatetime(), end.to_pydatetime()))
+def render(filters: Filters, window: Window) -> None:
+    goals = {target.key: target for target in targets()}
+    daily = data.load("daily_targets", window)
+    if daily.empty:
+        empty_state("No client events in this window: pick a longer window in the sidebar.")
+    else:
+        for column, (key, title, noun) in zip(st.columns(2), DAILY_CHARTS, strict=True):
+            goal = goals[key]
+            series = daily.dropna(subset=[key])
+            with column:
+                if series.empty:
+                    empty_state(f"No {noun} outcomes in this window to chart.")
+                else:
+                    st.plotly_chart(
+                        charts.line_with_target(series, "day", key, title=title, target=goal),
+                        width="stretch",
+                    )
+    show_sql("daily_targets", window)
 
-
-daily = _daily(pd.Timestamp(window.start), pd.Timestamp(window.end))
-if daily.empty:
-    st.info("No client events in this window: pick a longer window in the sidebar.")
-else:
     left, right = st.columns(2)
-    left.plotly_chart(
-        line_with_target(
-            daily,
-            "day",
-            "migration_success_pct",
-            title="Migration success rate per day",
-            target=targets.migration_success_pct,
-            unit="%",
-        ),
-        width="stretch",
-    )
-    right.plotly_chart(
-        line_with_target(
-            daily,
-            "day",
-            "fallback_rate_pct",
-            title="Fallback rate per day",
-            target=targets.fallback_rate_pct,
-            unit="%",
-        ),
-        width="stretch",
-    )
+    with left:
+        table_panel(
+            "Failed migrations by reason",
+            "migration_failures",
+            filters,
+            window,
+            empty="No failed migrations in this window.",
+            column_config={"failures": COUNT, "records": COUNT},
+        )
+    with right:
+        table_panel(
+            "Fallbacks by operation",
+            "fallbacks_by_operation",
+            filters,
+            window,
+            empty="No operations were served from the fallback in this window.",
+            column_config={"fallbacks": COUNT},
+        )
 
-left, right = st.columns(2)
-with left:
-    table_panel(
-        "Failed migrations by reason",
-        "migration_failures",
-        window,
-        empty="No failed migrations in this window.",
-    )
-with right:
-    table_panel(
-        "Fallbacks by operation",
-        "fallbacks_by_operation",
-        window,
-        empty="No operations were served from the fallback in this window.",
-    )
+
+data_page("Migration & fallback", render, refreshable=True)

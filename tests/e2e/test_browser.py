@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
@@ -26,7 +28,7 @@ def test_support_fixes_a_chapter_and_it_is_kept_after_a_reload(
 ) -> None:
     page.goto(f"{dashboard.url}/console?user=learner-000002")
     wait_until_idle(page)
-    page.get_by_label("Your name (for the audit trail)").fill("sam@support")
+    page.get_by_role("textbox", name="Your name (for the audit trail)").fill("sam@support")
     page.keyboard.press("Enter")
     wait_until_idle(page)
     page.get_by_label("Watch time (s, the chapter's total)").fill("4321")
@@ -37,7 +39,9 @@ def test_support_fixes_a_chapter_and_it_is_kept_after_a_reload(
 
     page.reload()
     wait_until_idle(page)
-    expect(page.get_by_text("ticket 99: e2e").first).to_be_attached()
+    assert "tutorial=" in page.url  # the learner and tutorial shown are in the URL
+    expect(page.get_by_role("combobox", name="Event")).to_have_value(re.compile("sam@support"))
+    expect(page.get_by_text("→ 4,321 s").first).to_be_visible()
     engine = make_engine(embedded_url(dashboard.data_dir))
     with engine.connect() as connection:
         watch_time, reason = connection.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,15 +16,33 @@ from progress.schema import progress_events
 from progress.service import ProgressService
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGES = [
+    "views/overview.py",
+    "views/api_health.py",
+    "views/migration.py",
+    "views/learning.py",
+    "views/certificates.py",
+    "views/console.py",
+]
+DATA_PAGES = PAGES[:-1]
+TUTORIAL = "security"  # in the demo below: learners, quizzes and certificates
 
 
 @pytest.fixture
 def app_env(engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    yield
+    from dashboard import data
     from dashboard.context import engine as cached_engine
 
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    data.clear()  # cached answers of an earlier test's database
+    yield
     cached_engine.clear()
+
+
+@pytest.fixture
+def support(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend the database is the embedded demo one, where a typed name may write."""
+    monkeypatch.setattr("dashboard.context.is_embedded", lambda *_: True)
 
 
 def demo(engine: Engine) -> None:
@@ -49,126 +68,315 @@ def events(engine: Engine) -> int:
         )
 
 
-@pytest.mark.usefixtures("app_env")
-def test_overview_on_an_empty_database_says_what_to_do() -> None:
-    app = open_page()
-    assert any("No API requests" in info.value for info in app.info)
+def watched(engine: Engine, user_id: str, chapter_id: str = "ch-01", seconds: float = 30) -> None:
+    ProgressService(engine).update_chapter_progress(
+        TUTORIAL,
+        user_id,
+        chapter_id=chapter_id,
+        watch_time=seconds,
+        completed=False,
+        last_position=seconds,
+        actor=user_id,
+        source="api",
+    )
+
+
+def sign_in(app: AppTest, name: str = "sam@support") -> None:
+    app.sidebar.text_input(key="operator").input(name).run()
+
+
+def button(app: AppTest, label: str):  # type: ignore[no-untyped-def]
+    matches = [b for b in app.button if b.label == label]
+    assert matches, (label, [b.label for b in app.button])
+    return matches[0]
+
+
+def captions(app: AppTest) -> str:
+    return " ".join(c.value for c in app.caption)
+
+
+# -- every page, empty and full ------------------------------------------------------------------
 
 
 @pytest.mark.usefixtures("app_env")
-def test_overview_shows_the_five_targets_on_demo_data(engine: Engine) -> None:
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_an_empty_database_says_what_to_change_instead_of_empty_charts(
+    page: str,
+) -> None:
+    app = open_page(page, tutorial=TUTORIAL)
+    assert app.info, page
+    assert not app.get("plotly_chart"), page
+    assert not app.dataframe, page
+
+
+@pytest.mark.usefixtures("app_env")
+def test_every_page_renders_demo_data_with_its_sql_and_csv_downloads(engine: Engine) -> None:
+    demo(engine)
+    for page in DATA_PAGES:
+        app = open_page(page, window="7d", tutorial=TUTORIAL)
+        assert app.dataframe, page
+        assert any(expander.label.startswith("Show SQL") for expander in app.expander), page
+        assert app.get("download_button"), page
+        assert "data as of" in captions(app), page
+    console = open_page("views/console.py", user="learner-000001")
+    assert [metric.label for metric in console.metric][:2] == ["Completion", "Chapters completed"]
+
+
+@pytest.mark.usefixtures("app_env")
+def test_overview_shows_the_five_targets_with_their_error_budgets(engine: Engine) -> None:
     demo(engine)
     app = open_page(window="7d")
-    labels = [metric.label for metric in app.metric]
-    assert labels == [
+    assert [metric.label for metric in app.metric] == [
         "Avg response time",
         "p95 response time",
         "Error rate",
         "Migration success",
         "Fallback rate",
     ]
-    assert all(metric.value.endswith(("ms", "%")) for metric in app.metric)
-
-
-MONITORING_PAGES = [
-    "views/api_health.py",
-    "views/migration.py",
-    "views/certificates.py",
-    "views/learning.py",
-]
+    assert all(metric.value.endswith((" ms", " %")) for metric in app.metric)
+    budgets = [c.value for c in app.caption if "error budget" in c.value]
+    assert len(budgets) == 3  # the three ratio targets; latency has no budget
+    assert any(m.value.startswith(":green-badge[met]") for m in app.markdown)
 
 
 @pytest.mark.usefixtures("app_env")
-@pytest.mark.parametrize("page", MONITORING_PAGES)
-def test_monitoring_pages_on_an_empty_database_say_so_instead_of_empty_charts(page: str) -> None:
-    app = open_page(page)
-    assert app.info
-    assert not app.get("plotly_chart")
-    assert not app.dataframe
-
-
-@pytest.mark.usefixtures("app_env")
-def test_monitoring_pages_render_demo_data(engine: Engine) -> None:
+def test_auto_refresh_reruns_the_overview_without_error(engine: Engine) -> None:
     demo(engine)
-    for page in MONITORING_PAGES:
-        app = open_page(page, window="7d", tutorial="sql-basics")
-        assert app.dataframe, page
-        assert any(expander.label == "Show SQL" for expander in app.expander), page
+    app = open_page(window="24h")
+    app.sidebar.toggle(key="auto_refresh").set_value(True).run()
+    assert not app.exception
+    assert len(app.metric) == 5
 
 
 @pytest.mark.usefixtures("app_env")
-def test_console_on_an_empty_database_asks_for_a_user_id() -> None:
-    app = open_page("views/console.py")
-    assert any("Type a user id" in info.value for info in app.info)
-
-
-@pytest.mark.usefixtures("app_env")
-def test_a_viewer_sees_progress_but_cannot_write(engine: Engine) -> None:
+def test_learning_activity_highlights_the_biggest_drop_and_links_learners_to_the_console(
+    engine: Engine,
+) -> None:
     demo(engine)
-    app = open_page("views/console.py", user="learner-000001")
+    app = open_page("views/learning.py", window="7d", tutorial=TUTORIAL)
+    assert any("Biggest drop" in warning.value for warning in app.warning)
+    assert [s.label for s in app.selectbox if s.label == "Learners stuck at chapter"]
+    assert any(subheader.value.startswith("Stuck at ") for subheader in app.subheader)
+
+
+# -- filters in the URL --------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_copied_link_reproduces_the_window_and_the_tutorial(engine: Engine) -> None:
+    demo(engine)
+    today = datetime.now(UTC).date()
+    start, end = (today - timedelta(days=3)).isoformat(), today.isoformat()
+    app = open_page(
+        "views/certificates.py", window="custom", start=start, end=end, tutorial=TUTORIAL
+    )
+    assert f"{start} – {end} (UTC days) · tutorial {TUTORIAL}" in captions(app)
+    assert app.query_params["window"] == "custom"
+    assert (app.query_params["start"], app.query_params["end"]) == (start, end)
+    assert app.query_params["tutorial"] == TUTORIAL
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_window_is_kept_when_switching_pages() -> None:
+    app = open_page(window="7d")
+    app.switch_page("views/api_health.py").run()
+    assert app.sidebar.selectbox(key="window").value == "7d"
+    assert app.query_params["window"] == "7d"
+    assert "last 7 days" in captions(app)
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_malformed_link_falls_back_to_the_defaults() -> None:
+    app = open_page("views/overview.py", window="forever")
+    assert app.sidebar.selectbox(key="window").value == "24h"
+    custom = open_page("views/overview.py", window="custom", start="yesterday", end="")
+    assert not custom.exception
+    assert "(UTC days)" in captions(custom)
+
+
+# -- the console ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_viewer_sees_progress_but_cannot_write_and_is_told_why(engine: Engine) -> None:
+    watched(engine, "learner-9")
+    app = open_page("views/console.py", user="learner-9")
     assert any("Read-only" in warning.value for warning in app.warning)
     assert [metric.label for metric in app.metric][:2] == ["Completion", "Chapters completed"]
     assert not app.tabs  # no write forms at all
-
-
-@pytest.fixture
-def support(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pretend the database is the embedded demo one, where a typed name may write."""
-    monkeypatch.setattr("dashboard.context.is_embedded", lambda *_: True)
+    assert not [b for b in app.button if b.label.startswith("Restore")]
 
 
 @pytest.mark.usefixtures("app_env", "support")
-def test_support_fixes_a_chapter_and_the_history_records_it(engine: Engine) -> None:
-    ProgressService(engine).update_chapter_progress(
-        "sql-basics",
-        "learner-7",
-        chapter_id="ch-01",
-        watch_time=30,
-        completed=False,
-        last_position=30,
-        actor="learner-7",
-        source="api",
-    )
+def test_support_fixes_a_chapter_and_the_history_records_who_and_why(engine: Engine) -> None:
+    watched(engine, "learner-7")
     app = open_page("views/console.py", user="learner-7")
-    app.sidebar.text_input(key="operator").input("sam@support").run()
+    sign_in(app)
     form = app.tabs[0]
     form.number_input[0].set_value(600.0)
     form.checkbox[0].check()
-    form.text_input[1].input("ticket 12: watched offline")
+    form.text_input(key="chapter_reason").input("ticket 12: watched offline")
     form.button[0].click().run()
     assert not app.exception
     assert any("saved" in s.value for s in app.success)
-    progress = ProgressService(engine).get_progress("sql-basics", "learner-7")
-    assert progress.chapter_progress[0].watch_time == 600
-    assert progress.chapter_progress[0].completed
-    latest = ProgressService(engine).history("sql-basics", "learner-7")[0]
+    progress = ProgressService(engine).get_progress(TUTORIAL, "learner-7")
+    assert (progress.chapter_progress[0].watch_time, progress.chapter_progress[0].completed) == (
+        600,
+        True,
+    )
+    latest = ProgressService(engine).history(TUTORIAL, "learner-7")[0]
     assert (latest.actor, latest.source, latest.reason) == (
         "sam@support",
         "console",
         "ticket 12: watched offline",
     )
+    assert app.metric[0].value == "100 %"  # the page shows the new state: 1 of 1 chapters
 
 
 @pytest.mark.usefixtures("app_env", "support")
 def test_bad_console_input_shows_a_message_and_writes_nothing(engine: Engine) -> None:
-    ProgressService(engine).update_chapter_progress(
-        "sql-basics",
-        "learner-8",
-        chapter_id="ch-01",
-        watch_time=30,
-        completed=False,
-        last_position=30,
-        actor="learner-8",
-        source="api",
-    )
+    watched(engine, "learner-8")
     before = events(engine)
     app = open_page("views/console.py", user="learner-8")
-    app.sidebar.text_input(key="operator").input("sam@support").run()
+    sign_in(app)
     quiz = app.tabs[1]
     quiz.text_input[0].input("final")
     quiz.number_input[0].set_value(12.0)
     quiz.number_input[1].set_value(10.0)
-    quiz.text_input[1].input("ticket 13")
+    quiz.text_input(key="quiz_reason").input("ticket 13")
     quiz.button[0].click().run()
     assert any("Score 12 is above max score 10" in e.value for e in app.error)
     assert events(engine) == before
+
+
+@pytest.mark.usefixtures("app_env", "support")
+def test_a_write_without_a_reason_is_refused(engine: Engine) -> None:
+    watched(engine, "learner-6")
+    before = events(engine)
+    app = open_page("views/console.py", user="learner-6")
+    sign_in(app)
+    app.tabs[0].button[0].click().run()
+    assert any("A reason is required" in e.value for e in app.error)
+    assert events(engine) == before
+
+
+@pytest.mark.usefixtures("app_env", "support")
+def test_an_override_needs_a_reason_and_is_kept_with_the_certificate(engine: Engine) -> None:
+    watched(engine, "learner-5")
+    app = open_page("views/console.py", user="learner-5")
+    sign_in(app)
+    complete = app.tabs[2]
+    assert any("Not eligible" in w.value for w in complete.warning)
+    complete.button[0].click().run()
+    assert any("give the reason for the override" in e.value for e in app.error)
+    assert ProgressService(engine).get_snapshot(TUTORIAL, "learner-5").certificate is None
+    app.tabs[2].text_input(key="override_reason").input("ticket 14: watched in class")
+    app.tabs[2].button[0].click().run()
+    certificate = ProgressService(engine).get_snapshot(TUTORIAL, "learner-5").certificate
+    assert certificate is not None
+    assert (certificate.awarded_by, certificate.override_reason) == (
+        "sam@support",
+        "ticket 14: watched in class",
+    )
+
+
+@pytest.mark.usefixtures("app_env", "support")
+def test_a_reset_needs_the_user_id_typed_and_can_be_undone_from_the_history(
+    engine: Engine,
+) -> None:
+    watched(engine, "learner-4", seconds=120)
+    app = open_page("views/console.py", user="learner-4")
+    sign_in(app)
+    button(app, "Reset…").click().run()  # opens the dialog
+
+    def type_user_id(typed: str) -> None:
+        button(app, "Reset…").click()  # the dialog stays open
+        app.text_input(key="reset_confirm").input(typed)
+        app.text_input(key="reset_reason").input("ticket 15: asked to start over")
+        app.run()
+
+    type_user_id("learner-")  # not the user id
+    assert button(app, "Reset progress").disabled
+    type_user_id("learner-4")
+    button(app, "Reset…").click()
+    button(app, "Reset progress").click().run()
+    assert not ProgressService(engine).get_progress(TUTORIAL, "learner-4").chapter_progress
+    assert any("Progress reset" in s.value for s in app.success)
+
+    # The reset learner has no progress row, but stays on the page with the reset to undo.
+    reset = ProgressService(engine).history(TUTORIAL, "learner-4")[0]
+    assert reset.kind == "reset"
+    assert app.selectbox(key="event").value == reset.id
+    restore = f"Restore to before event {reset.id}…"
+    button(app, restore).click().run()
+    button(app, restore).click()
+    app.text_input(key="restore_reason").input("ticket 15: reset by mistake")
+    button(app, "Restore").click().run()
+    assert ProgressService(engine).get_progress(TUTORIAL, "learner-4").chapter_progress
+
+
+@pytest.mark.usefixtures("app_env", "support")
+def test_support_restores_the_state_before_a_wrong_edit(engine: Engine) -> None:
+    watched(engine, "learner-3", seconds=300)
+    service = ProgressService(engine)
+    service.update_chapter_progress(
+        TUTORIAL,
+        "learner-3",
+        chapter_id="ch-01",
+        watch_time=5,
+        completed=False,
+        last_position=5,
+        actor="eve@support",
+        source="console",
+        reason="oops",
+    )
+    wrong = service.history(TUTORIAL, "learner-3")[0]
+    app = open_page("views/console.py", user="learner-3")
+    sign_in(app)
+    app.selectbox(key="event").set_value(wrong.id).run()
+    button(app, f"Restore to before event {wrong.id}…").click().run()
+    button(app, f"Restore to before event {wrong.id}…").click()
+    app.text_input(key="restore_reason").input("ticket 16: undo a wrong edit")
+    button(app, "Restore").click().run()
+    assert not app.exception
+    assert service.get_progress(TUTORIAL, "learner-3").chapter_progress[0].watch_time == 300
+    latest = service.history(TUTORIAL, "learner-3")[0]
+    assert (latest.kind, latest.restored_event_id, latest.reason) == (
+        "restore",
+        wrong.id,
+        "ticket 16: undo a wrong edit",
+    )
+
+
+# -- the database goes away ----------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.usefixtures("app_env")
+def test_an_unreachable_database_shows_its_masked_url_and_recovers_on_retry(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.context import engine as cached_engine
+
+    cached_engine.clear()
+    monkeypatch.setenv(
+        "DATABASE_URL", f"postgresql+psycopg://ops:s3cret@127.0.0.1:{closed_port()}/progress"
+    )
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    assert not app.exception
+    [error] = app.error
+    assert "Cannot reach the database at postgresql+psycopg://ops:***@127.0.0.1" in error.value
+    assert "s3cret" not in error.value
+    assert not app.metric
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    button(app, "Retry").click().run()
+    assert not app.exception
+    assert not app.error
+    assert app.title[0].value == "Overview"

@@ -1,0 +1,163 @@
+"""Plotly figures for the pages: one look (colours, fonts, number formats) for every chart.
+
+Numbers use thousands separators; axes say their unit; a target is a dashed red line with its
+value written on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from queries.targets import Target
+
+BLUE = "#2457c5"
+LIGHT_BLUE = "#8fb3f0"
+RED = "#c0392b"
+GREY = "#6b7280"
+
+
+def _layout(figure: go.Figure, *, title: str, height: int, y_title: str | None) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 44, "b": 10},
+        separators=".,",
+        showlegend=False,
+        hoverlabel={"namelength": -1},
+        xaxis_title=None,
+        yaxis_title=y_title,
+    )
+    figure.update_yaxes(tickformat=",~r", rangemode="tozero")
+    return figure
+
+
+def line_with_target(
+    data: pd.DataFrame, x: str, y: str, *, title: str, target: Target
+) -> go.Figure:
+    """A metric over time with its target as a dashed red line, named in the title. The y axis
+    spans the data and the target, so a rate near 100 % is not squashed against the top."""
+    values = pd.to_numeric(data[y], errors="coerce")
+    unit = target.unit
+    figure = go.Figure(
+        go.Scatter(
+            x=data[x],
+            y=values,
+            mode="lines",
+            line={"color": BLUE, "width": 2},
+            hovertemplate=f"%{{x|%Y-%m-%d %H:%M}} UTC<br>%{{y:,.2f}} {unit}<extra></extra>",
+        )
+    )
+    figure.add_scatter(
+        x=[data[x].min(), data[x].max()],
+        y=[target.threshold, target.threshold],
+        mode="lines",
+        line={"color": RED, "width": 1.5, "dash": "dash"},
+        hovertemplate=f"target {target.describe()}<extra></extra>",
+    )
+    _layout(figure, title=f"{title} · target {target.describe()}", height=320, y_title=unit)
+    low = min(float(values.min(skipna=True)), target.threshold)
+    high = max(float(values.max(skipna=True)), target.threshold)
+    pad = max((high - low) * 0.15, 0.5)
+    figure.update_yaxes(range=[max(low - pad, 0), high + pad], rangemode="normal")
+    return figure
+
+
+def bars(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    y_title: str,
+    colours: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    height: int = 300,
+) -> go.Figure:
+    figure = go.Figure(
+        go.Bar(
+            x=data[x],
+            y=data[y],
+            marker_color=list(colours) if colours else BLUE,
+            text=list(labels) if labels else None,
+            textposition="outside" if labels else None,
+            cliponaxis=False,
+            hovertemplate=f"%{{x}}<br>%{{y:,}} {y_title}<extra></extra>",
+        )
+    )
+    _layout(figure, title=title, height=height, y_title=y_title)
+    return figure
+
+
+def histogram(values: pd.Series, *, title: str, x_title: str, y_title: str) -> go.Figure:
+    figure = go.Figure(
+        go.Histogram(
+            x=values,
+            nbinsx=30,
+            marker_color=BLUE,
+            hovertemplate=f"%{{x}} {x_title}<br>%{{y:,}} {y_title}<extra></extra>",
+        )
+    )
+    _layout(figure, title=title, height=300, y_title=y_title)
+    figure.update_xaxes(title=x_title)
+    return figure
+
+
+def stop_positions(data: pd.DataFrame, *, title: str) -> go.Figure:
+    """Where in each chapter's video learners stopped (box per chapter, seconds)."""
+    figure = go.Figure(
+        go.Box(
+            x=data["chapter_id"],
+            y=data["last_position"],
+            marker_color=BLUE,
+            boxpoints=False,
+            hovertemplate="%{x}: %{y:,.0f} s<extra></extra>",
+        )
+    )
+    return _layout(figure, title=title, height=320, y_title="seconds into the video")
+
+
+def awards_per_day(data: pd.DataFrame) -> go.Figure:
+    """Certificates per day (earned and by override, stacked) and the running total."""
+    figure = go.Figure()
+    figure.add_bar(
+        x=data["day"],
+        y=data["certificates"] - data["overrides"],
+        name="earned",
+        marker_color=BLUE,
+        hovertemplate="%{x|%a %d %b}: %{y:,} earned<extra></extra>",
+    )
+    figure.add_bar(
+        x=data["day"],
+        y=data["overrides"],
+        name="support override",
+        marker_color="#f0a02c",
+        hovertemplate="%{x|%a %d %b}: %{y:,} by override<extra></extra>",
+    )
+    figure.add_scatter(
+        x=data["day"],
+        y=data["cumulative"],
+        name="cumulative (right axis)",
+        yaxis="y2",
+        mode="lines",
+        line={"color": RED, "width": 2},
+        hovertemplate="%{x|%a %d %b}: %{y:,} in total<extra></extra>",
+    )
+    _layout(figure, title="Certificates per day", height=360, y_title="per day")
+    figure.update_layout(
+        barmode="stack",
+        showlegend=True,
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+        yaxis2={
+            "title": "cumulative",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "tickmode": "auto",
+            "tickformat": ",d",
+            "showgrid": False,
+        },
+    )
+    return figure

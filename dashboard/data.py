@@ -1,0 +1,143 @@
+"""Every panel's data by name: read through `queries/`, cached for 30 s, with the statements behind
+it (for "Show SQL") and the time it was read (for the page's "data as of …").
+
+A panel is read with `load(name, window, tutorial_id, extra)`; `extra` is the one panel-specific
+choice some panels take (the chapter of "stuck at"). Cached frames are small aggregates, never raw
+rows, so caching them (pickled by `st.cache_data`) is cheap. `clear()` empties every cache after a
+console write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.sql import ClauseElement
+
+from dashboard.context import engine
+from queries import api_health, certificates, client, learning, overview
+from queries.sql import compiled_sql, frame
+from queries.window import Window
+
+CACHE_SECONDS = 30
+Statements = Callable[[Window, str | None, str | None], list[ClauseElement]]
+Loader = Callable[[Engine, Window, str | None, str | None], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Panel:
+    statements: Statements
+    load: Loader
+
+
+def _statement(build: Callable[[Window, str | None, str | None], Any]) -> Panel:
+    """A panel that is one statement's result."""
+    return Panel(
+        statements=lambda w, t, x: [build(w, t, x)],
+        load=lambda e, w, t, x: frame(e, build(w, t, x)),
+    )
+
+
+def _tutorial(tutorial_id: str | None) -> str:
+    if tutorial_id is None:
+        raise ValueError("this panel needs a tutorial")  # pages check before asking
+    return tutorial_id
+
+
+PANELS: dict[str, Panel] = {
+    "targets": Panel(
+        statements=lambda w, t, x: [
+            overview.api_metrics_statement(w),
+            overview.client_metrics_statement(w),
+        ],
+        load=lambda e, w, t, x: pd.DataFrame([overview.target_values(e, w)]),
+    ),
+    "daily_targets": Panel(
+        statements=lambda w, t, x: [
+            overview.api_metrics_statement(w, by_day=True),
+            overview.client_metrics_statement(w, by_day=True),
+        ],
+        load=lambda e, w, t, x: overview.daily_target_values(e, w),
+    ),
+    "endpoints": _statement(lambda w, t, x: api_health.endpoint_table_statement(w)),
+    "api_timeline": _statement(lambda w, t, x: api_health.timeline_statement(w)),
+    "migration_failures": _statement(lambda w, t, x: client.migration_failures_statement(w)),
+    "fallbacks_by_operation": _statement(
+        lambda w, t, x: client.fallbacks_by_operation_statement(w)
+    ),
+    "awards_per_day": _statement(
+        lambda w, t, x: certificates.awards_per_day_statement(w, tutorial_id=t)
+    ),
+    "awards_by_tutorial": _statement(
+        lambda w, t, x: certificates.awards_by_tutorial_statement(w, tutorial_id=t)
+    ),
+    "daily_active_tutorials": _statement(
+        lambda w, t, x: learning.daily_active_tutorials_statement(w, t)
+    ),
+    "active_learners": _statement(lambda w, t, x: learning.active_learners_per_day_statement(w, t)),
+    "completion": _statement(lambda w, t, x: learning.completion_distribution_statement(w, t)),
+    "time_to_complete": _statement(lambda w, t, x: learning.time_to_complete_statement(w, t)),
+    "quizzes": _statement(lambda w, t, x: learning.quiz_results_statement(w, t)),
+    "at_risk": _statement(lambda w, t, x: learning.at_risk_statement(w, t)),
+    "funnel": _statement(lambda w, t, x: learning.chapter_funnel_statement(w, _tutorial(t))),
+    "stop_positions": _statement(
+        lambda w, t, x: learning.stop_positions_statement(w, _tutorial(t))
+    ),
+    "stuck": _statement(
+        lambda w, t, x: learning.stuck_learners_statement(w, _tutorial(t), x or "")
+    ),
+}
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=500)
+def _load(
+    name: str, start: datetime, end: datetime, tutorial_id: str | None, extra: str | None
+) -> tuple[pd.DataFrame, datetime]:
+    data = PANELS[name].load(engine(), Window(start, end), tutorial_id, extra)
+    return data, datetime.now(UTC)
+
+
+_READ_TIMES = "_data_read_times"
+
+
+def start_reading() -> None:
+    """Forget the read times of the previous run; a page calls this before its first `load`."""
+    st.session_state[_READ_TIMES] = []
+
+
+def load(
+    name: str, window: Window, tutorial_id: str | None = None, extra: str | None = None
+) -> pd.DataFrame:
+    """The panel's data (a copy the caller may change), read at most `CACHE_SECONDS` ago."""
+    data, read_at = _load(name, window.start, window.end, tutorial_id, extra)
+    st.session_state.setdefault(_READ_TIMES, []).append(read_at)
+    return data
+
+
+def oldest_read() -> datetime | None:
+    """When the oldest data shown in this run was read from the database."""
+    times: list[datetime] = st.session_state.get(_READ_TIMES, [])
+    return min(times) if times else None
+
+
+def sql(
+    name: str, window: Window, tutorial_id: str | None = None, extra: str | None = None
+) -> list[str]:
+    """The panel's statements as PostgreSQL runs them, values written in."""
+    return [compiled_sql(s) for s in PANELS[name].statements(window, tutorial_id, extra)]
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def tutorial_ids() -> list[str]:
+    """Every tutorial with progress, for the sidebar's filter."""
+    return [str(t) for t in frame(engine(), learning.tutorials_statement())["tutorial_id"]]
+
+
+def clear() -> None:
+    """Empty every query cache (after a console write, so every page shows the new state)."""
+    st.cache_data.clear()
