@@ -106,6 +106,7 @@ class Tutorial:
     chapters: int
     quizzes: int
     drop_chapter: int | None  # the chapter where many learners give up, if any
+    chapter_seconds: tuple[float, ...] = ()  # each chapter's video length
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ def catalog(rng: np.random.Generator) -> list[Tutorial]:
                 chapters,
                 int(rng.integers(1, 4)),
                 drop_chapter=chapters // 2 if index == 3 else None,
+                chapter_seconds=tuple(
+                    round(float(seconds)) for seconds in rng.uniform(240, 900, size=chapters)
+                ),
             )
         )
     return tutorials_
@@ -145,12 +149,12 @@ def _learner_progress(
     declared = tutorial.chapters if rng.random() < 0.5 else None
     state = ProgressState(tutorial.tutorial_id, user, catalog_total_chapters=tutorial.chapters)
     chapter_times: dict[str, datetime] = {}
-    length = float(rng.uniform(240, 900))  # seconds of video per chapter
     inactive = rng.random() < 0.12  # stops for a week or more at some point
     for number in range(1, tutorial.chapters + 1):
         chapter_id = f"ch-{number:02d}"
         continue_chance = 0.55 if number == tutorial.drop_chapter else 0.9
         finished = rng.random() < continue_chance
+        length = tutorial.chapter_seconds[number - 1]
         position = length if finished else float(rng.uniform(0.05, 0.95)) * length
         watch = position * float(rng.uniform(1.0, 1.4))
         at += timedelta(minutes=float(rng.exponential(600)))
