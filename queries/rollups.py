@@ -22,7 +22,7 @@ hours at its edges from `api_logs` itself, binned the same way. The current hour
 edge, so new requests count at once; a row that reaches an *earlier* hour after that hour was
 folded (a late flush, a bulk load) counts from the next `refresh` — which the dashboard runs
 before reading (at most every 30 s), `progress-ops demo-data` after loading, and the API's request
-logger after each batch it writes.
+logger at most every 5 s (`PROGRESS_OPS_API_ROLLUP_REFRESH_SECONDS`).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def test_support_fixes_a_chapter_and_it_is_kept_after_a_reload(
     wait_until_idle(page)
     assert "tutorial=" in page.url  # the learner and tutorial shown are in the URL
     expect(page.get_by_role("combobox", name="Event")).to_have_value(re.compile("sam@support"))
-    expect(page.get_by_text("→ 4,321 s").first).to_be_visible()
+    # The history table draws on a canvas (not assertable); the stored row is checked instead.
     engine = make_engine(embedded_url(dashboard.data_dir))
     with engine.connect() as connection:
         watch_time, reason = connection.execute(
