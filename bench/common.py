@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
 import statistics
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import Engine, text
+
 from progress.db import start_embedded, upgrade
+from progress.demo import DemoSpec, DemoSummary, load_demo_data
+from queries.rollups import refresh
 
 
 @contextmanager
@@ -55,3 +62,27 @@ def machine() -> str:
         f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     )
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The benchmark data size: 100k learners and 10M requests over 30 days unless told."""
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--api-logs", type=int, default=10_000_000)
+    parser.add_argument("--days", type=int, default=30)
+
+
+def load_benchmark_data(
+    engine: Engine, args: argparse.Namespace, *, now: datetime
+) -> tuple[DemoSummary, float, float]:
+    """Demo data of the requested size, folded into the rollups and analysed, as
+    `progress-ops demo-data` leaves it; returns the summary, load and fold seconds."""
+    spec = DemoSpec(args.learners, args.days, 7, now, api_logs=args.api_logs)
+    started = time.perf_counter()
+    summary = load_demo_data(engine, spec)
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    refresh(engine)
+    folded = time.perf_counter() - started
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    return summary, loaded, folded

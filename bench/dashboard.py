@@ -19,11 +19,9 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from bench.common import machine, throwaway_database
+from bench.common import add_data_arguments, load_benchmark_data, machine, throwaway_database
 from progress.db import make_engine
-from progress.demo import DemoSpec, load_demo_data
 from queries import api_health, certificates, client, learning, overview
-from queries.rollups import refresh
 from queries.window import Window
 
 PRESETS = ("1h", "24h", "7d", "30d")
@@ -102,23 +100,13 @@ def median_ms(engine: Engine, statement: Any, runs: int = 5) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=100_000)
-    parser.add_argument("--api-logs", type=int, default=10_000_000)
-    parser.add_argument("--days", type=int, default=30)
+    add_data_arguments(parser)
     args = parser.parse_args()
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    spec = DemoSpec(args.learners, args.days, 7, now, api_logs=args.api_logs)
 
     with throwaway_database() as url:
         engine = make_engine(url)
-        started = time.perf_counter()
-        summary = load_demo_data(engine, spec)
-        loaded = time.perf_counter() - started
-        started = time.perf_counter()
-        refresh(engine)
-        folded = time.perf_counter() - started
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+        summary, loaded, folded = load_benchmark_data(engine, args, now=now)
         print(f"Machine: {machine()}; embedded PostgreSQL 18")
         print(
             f"Data: {summary.progress_rows:,} learner-tutorial pairs of {args.learners:,} learners,"

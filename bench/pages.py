@@ -28,13 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from bench.common import machine, throwaway_database
+from bench.common import add_data_arguments, load_benchmark_data, machine, throwaway_database
 from progress.db import make_engine
-from progress.demo import DemoSpec, load_demo_data
-from queries.rollups import refresh
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 WINDOWS = ("24h", "7d", "30d")
@@ -75,22 +72,15 @@ def time_page(page: str, query: dict[str, str], window: str, runs: int) -> tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--learners", type=int, default=100_000)
-    parser.add_argument("--api-logs", type=int, default=10_000_000)
-    parser.add_argument("--days", type=int, default=30)
+    add_data_arguments(parser)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    spec = DemoSpec(args.learners, args.days, 7, now, api_logs=args.api_logs)
 
     with throwaway_database() as url:
         engine = make_engine(url)
-        started = time.perf_counter()
-        summary = load_demo_data(engine, spec)
-        refresh(engine)
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-        loaded = time.perf_counter() - started
+        summary, load_seconds, fold_seconds = load_benchmark_data(engine, args, now=now)
+        loaded = load_seconds + fold_seconds
         engine.dispose()
         os.environ["DATABASE_URL"] = url
         print(f"Machine: {machine()}; embedded PostgreSQL 18")
