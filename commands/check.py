@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     evaluations = [evaluate(target, values[target.key]) for target in targets()]
     print(render(evaluations, window))
+    unjudged = [e.target.label for e in evaluations if e.status == "no data"]
+    if unjudged:
+        print(f"No data for: {', '.join(unjudged)} (nothing to judge; this does not fail).")
     missed = [e.target.label for e in evaluations if e.status == "missed"]
     if missed:
         print(f"Missed: {', '.join(missed)}.")

@@ -256,3 +256,38 @@ rollup_watermarks = Table(
     Column("name", Text, primary_key=True),
     Column("last_id", BigInteger, nullable=False),
 )
+
+# Client telemetry per hour (kept current by queries.rollups.refresh), so a 30-day rate reads
+# hours, not every event. Outcome, operation and reason may be NULL: they are compared as values.
+client_event_hours = Table(
+    "client_event_hours",
+    metadata,
+    Column("hour", DateTime(timezone=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("outcome", Text),
+    Column("operation", Text),
+    Column("reason", Text),
+    Column("events", BigInteger, nullable=False),
+    Column("records", BigInteger, nullable=False),
+    UniqueConstraint(
+        "hour", "kind", "outcome", "operation", "reason", postgresql_nulls_not_distinct=True
+    ),
+)
+
+# Who was active on which UTC day (midnight UTC), in total and per tutorial: a history the
+# in-place `chapter_progress` rows cannot keep (each holds only its latest update). Kept current
+# by queries.rollups.refresh from `progress_events`.
+learner_days = Table(
+    "learner_days",
+    metadata,
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("user_id", Text, primary_key=True),
+)
+
+learner_tutorial_days = Table(
+    "learner_tutorial_days",
+    metadata,
+    Column("tutorial_id", Text, primary_key=True),
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("user_id", Text, primary_key=True),
+)

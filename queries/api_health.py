@@ -1,5 +1,5 @@
 """API health: per-endpoint traffic, errors (4xx apart from 5xx) and latency, and their course
-over time, read through the hourly rollups (`queries.rollups`). Requests are the progress
+over time (`queries.requests`: hourly rollups and latency histograms). Requests are the progress
 endpoints' (`progress.routes.PROGRESS_ENDPOINTS`)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Numeric, Select, func, select
 
-from queries.rollups import aggregate_statement
+from queries.requests import aggregate_statement
 from queries.window import Window
 
 

@@ -27,6 +27,11 @@ def _joined() -> Any:
     )
 
 
+def _certificates(tutorial_id: str | None) -> Any:
+    """The certificates, joined to their progress rows only when a tutorial filter needs them."""
+    return _joined() if tutorial_id else tutorial_certificates
+
+
 def awards_per_day_statement(
     window: Window, *, tutorial_id: str | None = None
 ) -> Select[*tuple[Any, ...]]:
@@ -42,7 +47,7 @@ def awards_per_day_statement(
             .label("overrides"),
             func.sum(earned).over(order_by=day).label("cumulative"),
         )
-        .select_from(_joined())
+        .select_from(_certificates(tutorial_id))
         .where(_awarded_in(window, tutorial_id))
         .group_by(day)
         .order_by(day)

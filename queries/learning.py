@@ -1,9 +1,10 @@
 """Learning activity (product): who is active, how far they get, where they stop.
 
 Chapters are ordered by their id (the demo's `ch-01`, `ch-02`, … and most catalogs sort that way).
-"Active" means a chapter update in the window (`chapter_progress.updated_at`). Funnels and stop
-positions follow the cohort of learners who *started* the tutorial in the window
-(`tutorial_progress.created_at`).
+"Active in the window" means a watch in it (`tutorial_progress.last_watched_at`, the brief's
+definition); "active on a day" a chapter update that UTC day (the `learner_days` rollups, which
+keep the days a chapter row's later updates overwrite). Funnels and stop positions follow the
+cohort of learners who *started* the tutorial in the window (`tutorial_progress.created_at`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ from typing import Any
 
 from sqlalchemy import Numeric, Select, and_, case, func, select
 
-from progress.schema import chapter_progress, quiz_scores, tutorial_certificates, tutorial_progress
-from queries.window import Window
+from progress.schema import (
+    chapter_progress,
+    learner_days,
+    learner_tutorial_days,
+    quiz_scores,
+    tutorial_certificates,
+    tutorial_progress,
+)
+from queries.window import Window, utc_midnight
 
 AT_RISK_AFTER = timedelta(days=7)
 
@@ -27,11 +35,19 @@ def daily_active_tutorials_statement(
     window: Window, tutorial_id: str | None = None
 ) -> Select[*tuple[Any, ...]]:
     """The brief's "daily active tutorials", for any window: learners who watched in the window and
-    their average completion, per tutorial."""
+    their average completion, per tutorial, most active first.
+
+    A learner has one row per tutorial (`(tutorial_id, user_id)` is unique), so counting rows is
+    the brief's `COUNT(DISTINCT user_id)` (tested equal) without its sort: 3× faster at 30 days.
+    There is no index on `last_watched_at` on purpose: every watch updates it, and an index would
+    cost each of those updates its HOT update; the scan of one row per learner and tutorial is
+    within budget (`docs/benchmarks.md`).
+    """
+    active_users = func.count()
     return (
         select(
             tutorial_progress.c.tutorial_id,
-            func.count(tutorial_progress.c.user_id.distinct()).label("active_users"),
+            active_users.label("active_users"),
             func.round(func.avg(tutorial_progress.c.completion_percentage), 2).label(
                 "avg_completion"
             ),
@@ -42,28 +58,24 @@ def daily_active_tutorials_statement(
             _tutorial(tutorial_id),
         )
         .group_by(tutorial_progress.c.tutorial_id)
-        .order_by(func.count(tutorial_progress.c.user_id.distinct()).desc())
+        .order_by(active_users.desc(), tutorial_progress.c.tutorial_id)
     )
 
 
 def active_learners_per_day_statement(
     window: Window, tutorial_id: str | None = None
 ) -> Select[*tuple[Any, ...]]:
-    day = func.date_trunc("day", chapter_progress.c.updated_at, "UTC").label("day")
+    """Per UTC day the window touches (whole days: activity is kept per day): learners with a
+    chapter update that day, read from the `learner_days` rollups (`queries.rollups`)."""
+    days = learner_tutorial_days if tutorial_id else learner_days
+    conditions = [days.c.day >= utc_midnight(window.start), days.c.day < window.end]
+    if tutorial_id:
+        conditions.append(learner_tutorial_days.c.tutorial_id == tutorial_id)
     return (
-        select(day, func.count(tutorial_progress.c.user_id.distinct()).label("active_learners"))
-        .select_from(
-            chapter_progress.join(
-                tutorial_progress, tutorial_progress.c.id == chapter_progress.c.progress_id
-            )
-        )
-        .where(
-            chapter_progress.c.updated_at >= window.start,
-            chapter_progress.c.updated_at < window.end,
-            _tutorial(tutorial_id),
-        )
-        .group_by(day)
-        .order_by(day)
+        select(days.c.day, func.count().label("active_learners"))
+        .where(*conditions)
+        .group_by(days.c.day)
+        .order_by(days.c.day)
     )
 
 
@@ -87,26 +99,56 @@ def completion_distribution_statement(
     )
 
 
+def _days_to_certificate() -> Any:
+    return (
+        func.extract("epoch", tutorial_certificates.c.awarded_at - tutorial_progress.c.created_at)
+        / 86400.0
+    )
+
+
+def _certificates_awarded_in(window: Window, tutorial_id: str | None) -> Any:
+    return and_(
+        tutorial_certificates.c.awarded_at >= window.start,
+        tutorial_certificates.c.awarded_at < window.end,
+        _tutorial(tutorial_id),
+    )
+
+
+_CERTIFIED = tutorial_certificates.join(
+    tutorial_progress, tutorial_progress.c.id == tutorial_certificates.c.progress_id
+)
+
+
 def time_to_complete_statement(
     window: Window, tutorial_id: str | None = None
 ) -> Select[*tuple[Any, ...]]:
-    """Days from starting a tutorial to its certificate, for certificates awarded in the window."""
-    days = (
-        func.extract("epoch", tutorial_certificates.c.awarded_at - tutorial_progress.c.created_at)
-        / 86400.0
-    ).label("days")
+    """Days from starting a tutorial to its certificate, one row per certificate awarded in the
+    window. Tens of thousands of rows over 30 days: charts should read
+    `time_to_certificate_statement`, the same distribution already binned."""
     return (
-        select(tutorial_progress.c.tutorial_id, days)
-        .select_from(
-            tutorial_certificates.join(
-                tutorial_progress, tutorial_progress.c.id == tutorial_certificates.c.progress_id
-            )
+        select(tutorial_progress.c.tutorial_id, _days_to_certificate().label("days"))
+        .select_from(_CERTIFIED)
+        .where(_certificates_awarded_in(window, tutorial_id))
+    )
+
+
+def time_to_certificate_statement(
+    window: Window, tutorial_id: str | None = None, *, bin_days: float = 0.5
+) -> Select[*tuple[Any, ...]]:
+    """How long learners took from starting a tutorial to its certificate, for certificates
+    awarded in the window: days_from, days_to, learners — one row per non-empty bin of
+    `bin_days` days, in order."""
+    bin_ = func.floor(_days_to_certificate() / bin_days)
+    return (
+        select(
+            (bin_ * bin_days).label("days_from"),
+            ((bin_ + 1) * bin_days).label("days_to"),
+            func.count().label("learners"),
         )
-        .where(
-            tutorial_certificates.c.awarded_at >= window.start,
-            tutorial_certificates.c.awarded_at < window.end,
-            _tutorial(tutorial_id),
-        )
+        .select_from(_CERTIFIED)
+        .where(_certificates_awarded_in(window, tutorial_id))
+        .group_by(bin_)
+        .order_by(bin_)
     )
 
 

@@ -1,10 +1,13 @@
-"""The five target metrics over a window, in total and per day.
+"""The five target metrics over a window: in total, per UTC day, per time bucket, and judged.
 
 - API response time (avg, p95) and error rate: requests to the progress endpoints
   (`progress.routes.PROGRESS_ENDPOINTS`; `/health` is not counted); an error is a status ≥ 400.
 - Migration success rate: migrations that `succeeded` ÷ (`succeeded` + `failed`); `attempted`
   rows are not outcomes.
 - Fallback rate: operations the client served from localStorage ÷ (those + progress API requests).
+
+Each metric is None (NaN in frames) where there is nothing to measure: no requests, no migration
+outcomes.
 """
 
 from __future__ import annotations
@@ -12,47 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, func, or_, select
+from sqlalchemy import Engine, Select
 
-from progress.schema import client_events
-from queries.rollups import aggregate_statement
+from queries.api_health import bucket_for
+from queries.client import outcome_counts_statement
+from queries.requests import aggregate_statement
 from queries.sql import frame
+from queries.targets import TargetSettings, error_budget, evaluate, targets
 from queries.window import Window
 
-
-def _day(column: Any) -> Any:
-    return func.date_trunc("day", column, "UTC")
-
-
-def api_metrics_statement(window: Window, *, by_day: bool = False) -> Select[*tuple[Any, ...]]:
-    """Requests, errors and latency of the progress endpoints, via the hourly rollups."""
-    return aggregate_statement(window.start, window.end, by="day" if by_day else "all")
-
-
-def client_metrics_statement(window: Window, *, by_day: bool = False) -> Select[*tuple[Any, ...]]:
-    columns = [
-        func.count().filter(client_events.c.outcome == "succeeded").label("migrations_succeeded"),
-        func.count().filter(client_events.c.outcome == "failed").label("migrations_failed"),
-        func.count().filter(client_events.c.kind == "fallback").label("fallbacks"),
-    ]
-    conditions = and_(
-        client_events.c.occurred_at >= window.start,
-        client_events.c.occurred_at < window.end,
-        or_(client_events.c.kind == "fallback", client_events.c.outcome != "attempted"),
-    )
-    if not by_day:
-        return select(*columns).where(conditions)
-    day = _day(client_events.c.occurred_at).label("day")
-    return select(day, *columns).where(conditions).group_by(day).order_by(day)
-
-
-def _ratio(numerator: Any, denominator: Any) -> Any:
-    denominator = pd.Series(denominator, dtype="float64")
-    return pd.Series(numerator, dtype="float64") * 100 / denominator.where(denominator > 0)
-
-
-API_COLUMNS = ("requests", "errors_4xx", "errors_5xx", "avg_ms", "p95_ms")
-CLIENT_COLUMNS = ("migrations_succeeded", "migrations_failed", "fallbacks")
 METRIC_COLUMNS = (
     "avg_response_ms",
     "p95_response_ms",
@@ -60,41 +31,136 @@ METRIC_COLUMNS = (
     "migration_success_pct",
     "fallback_rate_pct",
 )
+COUNT_COLUMNS = ("requests", "errors", "migrations_succeeded", "migrations_failed", "fallbacks")
+_API = ("requests", "errors_4xx", "errors_5xx", "avg_ms", "p95_ms")
+_CLIENT = ("migrations_succeeded", "migrations_failed", "fallbacks")
+
+
+def api_metrics_statement(window: Window, *, by_day: bool = False) -> Select[*tuple[Any, ...]]:
+    """Requests, errors and latency of the progress endpoints, in total or per UTC day."""
+    return aggregate_statement(window.start, window.end, by="day" if by_day else "all")
+
+
+def client_metrics_statement(window: Window, *, by_day: bool = False) -> Select[*tuple[Any, ...]]:
+    """Migration outcomes and fallbacks, in total or per UTC day."""
+    return outcome_counts_statement(window, by="day" if by_day else "all")
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return numerator * 100 / denominator.where(denominator > 0)
+
+
+def _metrics(counts: pd.DataFrame) -> pd.DataFrame:
+    """The five metrics (and the counts behind them) from API and client counts per key."""
+    data = counts.reindex(columns=list(dict.fromkeys([*counts.columns, *_API, *_CLIENT])))
+    for column in (*_API, *_CLIENT):
+        data[column] = pd.to_numeric(data[column], errors="coerce").astype("float64")
+    tallies = ["requests", "errors_4xx", "errors_5xx", *_CLIENT]
+    data[tallies] = data[tallies].fillna(0)
+    data["errors"] = data["errors_4xx"] + data["errors_5xx"]
+    outcomes = data["migrations_succeeded"] + data["migrations_failed"]
+    return data.assign(
+        avg_response_ms=data["avg_ms"],
+        p95_response_ms=data["p95_ms"],
+        error_rate_pct=_ratio(data["errors"], data["requests"]),
+        migration_success_pct=_ratio(data["migrations_succeeded"], outcomes),
+        fallback_rate_pct=_ratio(data["fallbacks"], data["fallbacks"] + data["requests"]),
+    )
+
+
+def _per_key(api: pd.DataFrame, client: pd.DataFrame, key: str) -> pd.DataFrame:
+    if api.empty and client.empty:
+        return pd.DataFrame(columns=[key, *METRIC_COLUMNS])
+    merged = api.merge(client, on=key, how="outer").sort_values(key)
+    return _metrics(merged)[[key, *METRIC_COLUMNS]].reset_index(drop=True)
 
 
 def target_values(engine: Engine, window: Window) -> dict[str, float | None]:
-    """The five metrics over the whole window (None where there is nothing to measure)."""
-    api = frame(engine, api_metrics_statement(window))
+    """The five metrics over the whole window, and the counts behind them (`COUNT_COLUMNS`)."""
+    api = frame(engine, api_metrics_statement(window)).reindex(columns=list(_API))
     client = frame(engine, client_metrics_statement(window))
-    merged = pd.concat([api.reindex(columns=list(API_COLUMNS)).head(1), client], axis=1)
-    row = _metrics(merged if len(merged) else pd.DataFrame([{}])).iloc[0]
-    return {key: None if pd.isna(row[key]) else float(row[key]) for key in METRIC_COLUMNS}
+    row = _metrics(pd.concat([api.head(1), client], axis=1)).iloc[0]
+    return {
+        key: None if pd.isna(row[key]) else float(row[key])
+        for key in (*METRIC_COLUMNS, *COUNT_COLUMNS)
+    }
 
 
 def daily_target_values(engine: Engine, window: Window) -> pd.DataFrame:
-    """One row per UTC day of the window with the five metrics (NaN where nothing to measure)."""
+    """day (UTC midnight) and the five metrics, one row per day with requests or client events."""
     api = frame(engine, api_metrics_statement(window, by_day=True))
     client = frame(engine, client_metrics_statement(window, by_day=True))
-    if api.empty and client.empty:
-        return pd.DataFrame(columns=["day", *METRIC_COLUMNS])
-    merged = api.merge(client, on="day", how="outer").sort_values("day")
-    return _metrics(merged)[["day", *METRIC_COLUMNS]].reset_index(drop=True)
+    return _per_key(api, client, "day")
 
 
-def _metrics(data: pd.DataFrame) -> pd.DataFrame:
-    data = data.reindex(columns=list(dict.fromkeys([*data.columns, *API_COLUMNS, *CLIENT_COLUMNS])))
-    for column in (*API_COLUMNS, *CLIENT_COLUMNS):
-        data[column] = pd.to_numeric(data[column], errors="coerce")
-    counts = ["requests", "errors_4xx", "errors_5xx", *CLIENT_COLUMNS]
-    data[counts] = data[counts].fillna(0)
-    data["avg_response_ms"] = data["avg_ms"]
-    data["p95_response_ms"] = data["p95_ms"]
-    data["error_rate_pct"] = _ratio(
-        data["errors_4xx"] + data["errors_5xx"], data["requests"]
-    ).to_numpy()
-    outcomes = data["migrations_succeeded"] + data["migrations_failed"]
-    data["migration_success_pct"] = _ratio(data["migrations_succeeded"], outcomes).to_numpy()
-    data["fallback_rate_pct"] = _ratio(
-        data["fallbacks"], data["fallbacks"] + data["requests"]
-    ).to_numpy()
-    return data
+def target_series(engine: Engine, window: Window) -> pd.DataFrame:
+    """bucket and the five metrics, with buckets sized to the window (`bucket_for`): a sparkline."""
+    bucket = bucket_for(window)
+    api = frame(engine, aggregate_statement(window.start, window.end, by="bucket", bucket=bucket))
+    client = frame(engine, outcome_counts_statement(window, by="bucket", bucket=bucket))
+    return _per_key(api, client, "bucket")
+
+
+# What counts as bad, and out of what, for each ratio target's error budget.
+_BUDGET_COUNTS = {
+    "error_rate_pct": ("errors", ("requests",)),
+    "migration_success_pct": ("migrations_failed", ("migrations_succeeded", "migrations_failed")),
+    "fallback_rate_pct": ("fallbacks", ("fallbacks", "requests")),
+}
+REPORT_COLUMNS = (
+    "key",
+    "label",
+    "unit",
+    "direction",
+    "threshold",
+    "value",
+    "status",
+    "margin",
+    "previous_value",
+    "change",
+    "bad",
+    "total",
+    "budget_allowed",
+    "budget_left",
+    "budget_left_pct",
+)
+
+
+def target_report(
+    engine: Engine, window: Window, settings: TargetSettings | None = None
+) -> pd.DataFrame:
+    """One row per target (`REPORT_COLUMNS`): its value over the window, met / missed / no data
+    and the margin, the value over the previous window of the same length and the change, and for
+    the three ratio targets the error budget (`queries.targets.error_budget`)."""
+    current = target_values(engine, window)
+    previous = target_values(engine, window.previous())
+    rows = []
+    for target in targets(settings):
+        value, before = current[target.key], previous[target.key]
+        result = evaluate(target, value)
+        row: dict[str, Any] = {
+            "key": target.key,
+            "label": target.label,
+            "unit": target.unit,
+            "direction": target.direction,
+            "threshold": target.threshold,
+            "value": value,
+            "status": result.status,
+            "margin": result.margin,
+            "previous_value": before,
+            "change": None if value is None or before is None else value - before,
+        }
+        if target.key in _BUDGET_COUNTS:
+            bad_key, total_keys = _BUDGET_COUNTS[target.key]
+            bad = int(current[bad_key] or 0)
+            total = int(sum(current[key] or 0 for key in total_keys))
+            budget = error_budget(target, bad=bad, total=total)
+            row |= {"bad": bad, "total": total}
+            if budget is not None:
+                row |= {
+                    "budget_allowed": budget.allowed,
+                    "budget_left": budget.left,
+                    "budget_left_pct": budget.left_pct,
+                }
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=list(REPORT_COLUMNS))

@@ -1,175 +1,230 @@
-"""Hourly rollups of `api_logs`, kept current incrementally, and the one statement that reads them.
+"""Rollups of the append-only tables, kept current incrementally, and how a window reads them.
 
 Why: a 30-day aggregate over 10M raw rows takes seconds (PERFORMANCE.md); the same question over
-rollups reads a few thousand rows. The rollup holds, per hour and endpoint, the request count,
-4xx and 5xx counts and the latency sum; and latency histograms with log-spaced bins (each bin 2 %
-wider than the one before) per endpoint for periods of 1, 6 and 24 hours, so a long window reads
-days of bins and only its ends read hours.
+rollups reads a few thousand rows. What is kept (tables in `progress.schema`):
 
-Percentiles: a percentile read from the histogram is the geometric middle of the bin holding the
-wanted rank, so it is within **1 %** of the latency at that rank (`percentile_disc`; tested).
-Counts, error rates and averages are exact.
+- `api_logs` → `api_log_hours` (per hour and endpoint: requests, 4xx, 5xx, latency sum) and
+  `api_log_latency_bins` (latency histograms per endpoint, and for all progress endpoints
+  together under `ALL_ENDPOINTS`, for periods of 1, 6 and 24 hours; `queries.histogram`);
+- `client_events` → `client_event_hours` (per hour, kind, outcome, operation and reason: events
+  and records carried);
+- `progress_events` → `learner_days`, `learner_tutorial_days` (who was active on which UTC day).
 
-Keeping current (`refresh`): rows are folded by id, from a watermark. The classic bug of id
-watermarks is a row with a smaller id committing after a larger one was folded. `refresh` first
-takes `LOCK TABLE api_logs IN EXCLUSIVE MODE` in a transaction of its own, which waits for every
-transaction still inserting and reads the highest id then, and releases it at once: every id up
-to that one is committed and visible. Folding then runs without blocking inserts, under an
-advisory lock so two refreshes never fold the same rows. No triggers on `api_logs`.
+Counts, sums and the sets of active learners are exact; percentiles are within the bound
+`queries.histogram` states.
 
-Reading (`aggregate_statement`): whole hours inside the window come from the rollup, the partial
-hours at its edges from `api_logs` itself, binned the same way. The current hour is always an
-edge, so new requests count at once; a row that reaches an *earlier* hour after that hour was
-folded (a late flush, a bulk load) counts from the next `refresh` — which the dashboard runs
-before reading (at most every 30 s), `progress-ops demo-data` after loading, and the API's request
-logger at most every 5 s (`PROGRESS_OPS_API_ROLLUP_REFRESH_SECONDS`).
+**Folding (`refresh`).** Each source is folded by id from a watermark (`rollup_watermarks`): the
+rows with `last_id < id <= upper` are grouped and added with `INSERT … SELECT … GROUP BY … ON
+CONFLICT DO UPDATE`, and the watermark moves to `upper`, in one transaction. No triggers on the
+source tables (a row-level trigger made ingest 2.7× slower; PERFORMANCE.md).
+
+**The classic watermark bug**, and how `upper` avoids it: ids are handed out when a row is
+inserted, not when its transaction commits, so a transaction that took id 100 can commit after
+one that took id 101. A fold that read up to 101 while 100 was still invisible would move past
+100 and never count it. So `upper` is read while holding `LOCK TABLE … IN EXCLUSIVE MODE`: taking
+that lock waits until every transaction that is inserting into the table has finished, and
+holds new inserts back meanwhile, so every id up to the highest visible one is committed. The
+lock is taken inside a savepoint and released at once by rolling the savepoint back (the fold
+itself blocks nobody). Writers wait at most for the slowest insert then in flight; and at most
+`LOCK_TIMEOUT_MS` — when a long insert (a bulk load) is in flight, the table is simply not folded
+this time. A transaction-level advisory lock lets one refresh fold at a time, so no row is folded
+twice; a refresh that finds another one running returns at once.
+
+**Reading (`HourSplit`).** The whole hours of a window are read from the rollup, the partial
+hours at its ends from the raw rows. The current hour is always such an end, so new rows count at
+once; a row that lands in an *earlier* hour after that hour was folded (a late flush, a bulk load)
+counts from the next `refresh` — which every writer of these tables runs (`progress-ops
+demo-data` after loading, the API's request logger at most every 5 s), and the dashboard and
+`progress-ops check` before reading.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Connection,
     Engine,
-    Float,
-    Select,
+    Executable,
     SmallInteger,
+    Table,
     and_,
-    case,
-    false,
     func,
     literal,
     or_,
     select,
     text,
     tuple_,
-    union_all,
+    union,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import OperationalError
 
 from progress.routes import PROGRESS_ENDPOINTS
-from progress.schema import api_log_hours, api_log_latency_bins, api_logs, rollup_watermarks
+from progress.schema import (
+    api_log_hours,
+    api_log_latency_bins,
+    api_logs,
+    chapter_progress,
+    client_event_hours,
+    client_events,
+    learner_days,
+    learner_tutorial_days,
+    progress_events,
+    rollup_watermarks,
+    tutorial_progress,
+)
+from queries.histogram import ORIGIN, SPANS, latency_bin
 
-WATERMARK = "api_logs"
-SPANS = (1, 6, 24)  # histogram periods, in hours, aligned to UTC midnight
-ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
-BIN_BASE_MS = 0.01
-BIN_RATIO = 1.02
+ALL_ENDPOINTS = ("*", "*")  # (method, endpoint) of the histograms of every progress endpoint
+LOCK_TIMEOUT_MS = 200
 _ADVISORY_LOCK = 712_304_001
-Grouping = Literal["all", "day", "endpoint", "bucket"]
+_LOCK_NOT_AVAILABLE = "55P03"
+Fold = Callable[[Connection, Any], None]  # (connection, condition selecting the new rows)
 
 
-def latency_bin(milliseconds: Any) -> Any:
-    """The histogram bin of a latency: bin b holds [0.01 ms × 1.02^b, 0.01 ms × 1.02^(b+1))."""
-    scaled = func.ln(func.greatest(milliseconds, BIN_BASE_MS) / BIN_BASE_MS) / math.log(BIN_RATIO)
-    return func.least(func.greatest(func.floor(scaled), 0), 32767).cast(SmallInteger)
+def utc_trunc(unit: str, column: Any) -> Any:
+    """`date_trunc` in UTC, whatever the session's time zone (never `DATE(ts)`)."""
+    return func.date_trunc(unit, column, "UTC")
 
 
-def bin_value(bin_: Any) -> Any:
-    """The latency a bin stands for: its geometric middle."""
-    return BIN_BASE_MS * func.power(BIN_RATIO, bin_.cast(Float) + 0.5)
+def refresh(bind: Engine | Connection) -> int:
+    """Fold every source's rows not folded yet into the rollups; returns how many ids were folded
+    (the rows, unless some inserts were rolled back). Idempotent and cheap when nothing is new;
+    safe to call from several processes at once: while one refresh folds, another returns 0 at
+    once instead of waiting (a page render never waits for a big fold).
+
+    With an `Engine`, folds in a transaction of its own. With a `Connection` (READ COMMITTED, the
+    default), folds in its transaction — committed when the caller commits.
+    """
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            return _refresh(connection)
+    if bind.in_transaction():
+        return _refresh(bind)
+    with bind.begin():
+        return _refresh(bind)
 
 
-def _hour(column: Any) -> Any:
-    return func.date_trunc("hour", column, "UTC")
-
-
-def _period(column: Any, span_hours: int) -> Any:
-    return func.date_bin(literal(timedelta(hours=span_hours)), column, literal(ORIGIN))
-
-
-def _align(moment: datetime, span_hours: int, *, up: bool) -> datetime:
-    span = timedelta(hours=span_hours)
-    periods = (moment - ORIGIN) // span
-    floor = ORIGIN + periods * span
-    return floor + span if up and floor < moment else floor
-
-
-def cover(
-    start: datetime, end: datetime, largest_hours: int
-) -> list[tuple[int, datetime, datetime]]:
-    """Whole hours `[start, end)` as few histogram periods as possible: days in the middle, then
-    6-hour periods, then hours at the ends; no period longer than `largest_hours`."""
-    for span in SPANS[::-1]:
-        if span > largest_hours:
-            continue
-        first, last = _align(start, span, up=True), _align(end, span, up=False)
-        if first < last:
-            return [
-                *cover(start, first, span),
-                (span, first, last),
-                *cover(last, end, span),
-            ]
-    return []
-
-
-def refresh(engine: Engine) -> int:
-    """Fold `api_logs` rows not folded yet into the hourly rollups; returns how many."""
-    with engine.begin() as connection:
-        connection.execute(text("LOCK TABLE api_logs IN EXCLUSIVE MODE"))
-        upper = connection.execute(select(func.coalesce(func.max(api_logs.c.id), 0))).scalar_one()
-    with engine.begin() as connection:  # raw reads at the windows' edges need fresh BRIN ranges
-        connection.execute(select(func.brin_summarize_new_values("ix_api_logs_timestamp")))
-    with engine.begin() as connection:
-        connection.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK)))
-        connection.execute(
-            pg_insert(rollup_watermarks).values(name=WATERMARK, last_id=0).on_conflict_do_nothing()
+def _refresh(connection: Connection) -> int:
+    if not connection.execute(select(func.pg_try_advisory_xact_lock(_ADVISORY_LOCK))).scalar():
+        return 0  # another refresh is folding; what it does not reach, the next call folds
+    folded = sum(
+        _fold_new_rows(connection, table, fold)
+        for table, fold in (
+            (api_logs, _fold_api_logs),
+            (client_events, _fold_client_events),
+            (progress_events, _fold_learner_days),
         )
-        lower = connection.execute(
-            select(rollup_watermarks.c.last_id).where(rollup_watermarks.c.name == WATERMARK)
-        ).scalar_one()
-        if upper <= lower:
-            return 0
-        new_rows = and_(api_logs.c.id > lower, api_logs.c.id <= upper)
-        hour = _hour(api_logs.c.timestamp).label("hour")
-        counts = pg_insert(api_log_hours).from_select(
-            [
-                "hour",
-                "method",
-                "endpoint",
-                "requests",
-                "errors_4xx",
-                "errors_5xx",
-                "latency_sum_ms",
-            ],
-            select(
-                hour,
-                api_logs.c.method,
-                api_logs.c.endpoint,
-                func.count(),
-                func.count().filter(api_logs.c.status_code.between(400, 499)),
-                func.count().filter(api_logs.c.status_code >= 500),
-                func.sum(api_logs.c.response_time_ms),
+    )
+    # Raw reads at the windows' ends find new pages by their BRIN ranges: summarize them now
+    # (autosummarize would, later). Skipped when a vacuum holds the index. The summaries stay
+    # when the savepoint is rolled back: index pages are not undone.
+    _briefly_locked(connection, select(func.brin_summarize_new_values("ix_api_logs_timestamp")))
+    return folded
+
+
+def _fold_new_rows(connection: Connection, table: Table, fold: Fold) -> int:
+    watermark = pg_insert(rollup_watermarks).values(name=table.name, last_id=0)
+    connection.execute(watermark.on_conflict_do_nothing())
+    lower = connection.execute(
+        select(rollup_watermarks.c.last_id).where(rollup_watermarks.c.name == table.name)
+    ).scalar_one()
+    upper = _committed_upper(connection, table)
+    if upper is None or upper <= lower:
+        return 0
+    fold(connection, and_(table.c.id > lower, table.c.id <= upper))
+    connection.execute(
+        rollup_watermarks.update()
+        .where(rollup_watermarks.c.name == table.name)
+        .values(last_id=upper)
+    )
+    return int(upper - lower)
+
+
+def _committed_upper(connection: Connection, table: Table) -> int | None:
+    """The highest id of `table` with every id up to it committed (None: its writers did not
+    finish within `LOCK_TIMEOUT_MS`). See the module's docstring."""
+    name = connection.dialect.identifier_preparer.quote(table.name)
+    values = _briefly_locked(
+        connection,
+        text(f"LOCK TABLE {name} IN EXCLUSIVE MODE"),
+        select(func.coalesce(func.max(table.c.id), 0)),
+    )
+    return None if values is None else int(values[-1])
+
+
+def _briefly_locked(connection: Connection, *statements: Executable) -> list[Any] | None:
+    """Run `statements` in a savepoint, waiting at most `LOCK_TIMEOUT_MS` for any lock, then roll
+    the savepoint back, which releases the locks they took. Returns each statement's first value
+    (None for those returning no rows), or None when a lock was not granted in time."""
+    values: list[Any] = []
+    try:
+        with connection.begin_nested() as savepoint:
+            connection.execute(
+                select(func.set_config("lock_timeout", f"{LOCK_TIMEOUT_MS}ms", True))
             )
+            for statement in statements:
+                result = connection.execute(statement)
+                values.append(result.scalar() if result.returns_rows else None)
+            savepoint.rollback()
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            return None
+        raise
+    return values
+
+
+def _fold_api_logs(connection: Connection, new_rows: Any) -> None:
+    hour = utc_trunc("hour", api_logs.c.timestamp).label("hour")
+    counts = pg_insert(api_log_hours).from_select(
+        ["hour", "method", "endpoint", "requests", "errors_4xx", "errors_5xx", "latency_sum_ms"],
+        select(
+            hour,
+            api_logs.c.method,
+            api_logs.c.endpoint,
+            func.count(),
+            func.count().filter(api_logs.c.status_code.between(400, 499)),
+            func.count().filter(api_logs.c.status_code >= 500),
+            func.sum(api_logs.c.response_time_ms),
+        )
+        .where(new_rows)
+        .group_by(hour, api_logs.c.method, api_logs.c.endpoint),
+    )
+    connection.execute(
+        counts.on_conflict_do_update(
+            index_elements=["hour", "method", "endpoint"],
+            set_={
+                name: api_log_hours.c[name] + counts.excluded[name]
+                for name in ("requests", "errors_4xx", "errors_5xx", "latency_sum_ms")
+            },
+        )
+    )
+    bin_ = latency_bin(api_logs.c.response_time_ms).label("bin")
+    progress_only = tuple_(api_logs.c.method, api_logs.c.endpoint).in_(list(PROGRESS_ENDPOINTS))
+    for span in SPANS:
+        period = func.date_bin(
+            literal(timedelta(hours=span)), api_logs.c.timestamp, literal(ORIGIN)
+        ).label("period")
+        per_endpoint = (
+            select(period, api_logs.c.method, api_logs.c.endpoint, bin_, func.count())
             .where(new_rows)
-            .group_by(hour, api_logs.c.method, api_logs.c.endpoint),
+            .group_by(period, api_logs.c.method, api_logs.c.endpoint, bin_)
         )
-        connection.execute(
-            counts.on_conflict_do_update(
-                index_elements=["hour", "method", "endpoint"],
-                set_={
-                    name: api_log_hours.c[name] + counts.excluded[name]
-                    for name in ("requests", "errors_4xx", "errors_5xx", "latency_sum_ms")
-                },
-            )
+        method, endpoint = ALL_ENDPOINTS
+        every_progress_endpoint = (
+            select(period, literal(method), literal(endpoint), bin_, func.count())
+            .where(new_rows, progress_only)
+            .group_by(period, bin_)
         )
-        bin_ = latency_bin(api_logs.c.response_time_ms).label("bin")
-        for span in SPANS:
-            period = _period(api_logs.c.timestamp, span).label("period")
+        for rows in (per_endpoint, every_progress_endpoint):
             bins = pg_insert(api_log_latency_bins).from_select(
-                ["span_hours", "period", "method", "endpoint", "bin", "requests"],
-                select(
-                    literal(span, SmallInteger),
-                    period,
-                    api_logs.c.method,
-                    api_logs.c.endpoint,
-                    bin_,
-                    func.count(),
-                )
-                .where(new_rows)
-                .group_by(period, api_logs.c.method, api_logs.c.endpoint, bin_),
+                ["period", "method", "endpoint", "bin", "requests", "span_hours"],
+                rows.add_columns(literal(span, SmallInteger)),
             )
             connection.execute(
                 bins.on_conflict_do_update(
@@ -177,12 +232,77 @@ def refresh(engine: Engine) -> int:
                     set_={"requests": api_log_latency_bins.c.requests + bins.excluded.requests},
                 )
             )
-        connection.execute(
-            rollup_watermarks.update()
-            .where(rollup_watermarks.c.name == WATERMARK)
-            .values(last_id=upper)
+
+
+def _fold_client_events(connection: Connection, new_rows: Any) -> None:
+    keys = [
+        utc_trunc("hour", client_events.c.occurred_at).label("hour"),
+        client_events.c.kind,
+        client_events.c.outcome,
+        client_events.c.operation,
+        client_events.c.reason,
+    ]
+    hours = pg_insert(client_event_hours).from_select(
+        ["hour", "kind", "outcome", "operation", "reason", "events", "records"],
+        select(
+            *keys,
+            func.count(),
+            func.coalesce(func.sum(client_events.c.record_count), 0).cast(BigInteger),
         )
-        return int(upper - lower)
+        .where(new_rows)
+        .group_by(*keys),
+    )
+    connection.execute(
+        hours.on_conflict_do_update(
+            index_elements=["hour", "kind", "outcome", "operation", "reason"],
+            set_={
+                "events": client_event_hours.c.events + hours.excluded.events,
+                "records": client_event_hours.c.records + hours.excluded.records,
+            },
+        )
+    )
+
+
+def _fold_learner_days(connection: Connection, new_rows: Any) -> None:
+    """Active days of the learners whose progress changed: the day of every chapter update in the
+    history (`progress_events` of kind `chapter`), and the days their chapter rows were last
+    updated (which also covers progress imported with its history, e.g. demo data)."""
+    changed = (
+        select(progress_events.c.tutorial_id, progress_events.c.user_id)
+        .where(new_rows)
+        .distinct()
+        .subquery("changed")
+    )
+    from_rows = select(
+        tutorial_progress.c.tutorial_id,
+        utc_trunc("day", chapter_progress.c.updated_at),
+        tutorial_progress.c.user_id,
+    ).select_from(
+        changed.join(
+            tutorial_progress,
+            and_(
+                tutorial_progress.c.tutorial_id == changed.c.tutorial_id,
+                tutorial_progress.c.user_id == changed.c.user_id,
+            ),
+        ).join(chapter_progress, chapter_progress.c.progress_id == tutorial_progress.c.id)
+    )
+    from_history = select(
+        progress_events.c.tutorial_id,
+        utc_trunc("day", progress_events.c.occurred_at),
+        progress_events.c.user_id,
+    ).where(new_rows, progress_events.c.kind == "chapter")
+    added = (
+        pg_insert(learner_tutorial_days)
+        .from_select(["tutorial_id", "day", "user_id"], union(from_rows, from_history))
+        .on_conflict_do_nothing()
+        .returning(learner_tutorial_days.c.day, learner_tutorial_days.c.user_id)
+        .cte("added")
+    )
+    connection.execute(
+        pg_insert(learner_days)
+        .from_select(["day", "user_id"], select(added.c.day, added.c.user_id).distinct())
+        .on_conflict_do_nothing()
+    )
 
 
 def _ceil_hour(moment: datetime) -> datetime:
@@ -190,158 +310,35 @@ def _ceil_hour(moment: datetime) -> datetime:
     return floor if floor == moment else floor + timedelta(hours=1)
 
 
-def _floor_hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
+@dataclass(frozen=True)
+class HourSplit:
+    """A window `[start, end)` as its whole hours (`[whole_from, whole_to)`, read from a rollup)
+    and the partial hours at its ends (read raw). Without whole hours — or when the answer needs
+    buckets shorter than an hour — everything is read raw."""
 
+    start: datetime
+    end: datetime
+    whole_from: datetime
+    whole_to: datetime
 
-def aggregate_statement(
-    start: datetime,
-    end: datetime,
-    *,
-    by: Grouping,
-    bucket: timedelta | None = None,
-) -> Select[*tuple[Any, ...]]:
-    """Requests, 4xx, 5xx, error rate %, avg and p95 ms of the progress endpoints in
-    `[start, end)`, in total (`by="all"`), per UTC day, per endpoint, or per `bucket`.
+    @classmethod
+    def of(cls, start: datetime, end: datetime, *, bucket: timedelta | None = None) -> HourSplit:
+        whole_from = _ceil_hour(start)
+        whole_to = end.replace(minute=0, second=0, microsecond=0)
+        if whole_from >= whole_to or (bucket is not None and bucket < timedelta(hours=1)):
+            return cls(start, end, end, end)
+        return cls(start, end, whole_from, whole_to)
 
-    Buckets are aligned to UTC midnight and must be 1, 6 or 24 hours — or shorter than an hour,
-    which hourly rollups cannot serve: such a query reads raw rows only (it is asked for windows
-    of a few hours, where that is cheap).
-    """
-    whole_from, whole_to = _ceil_hour(start), _floor_hour(end)
-    use_rollup = whole_from < whole_to and (bucket is None or bucket >= timedelta(hours=1))
-    if not use_rollup:
-        whole_from = whole_to = start
+    @property
+    def has_whole_hours(self) -> bool:
+        return self.whole_from < self.whole_to
 
-    # Raw rows: the window's partial hours, as two ranges the BRIN index serves.
-    raw_needed = and_(
-        or_(
-            and_(api_logs.c.timestamp >= start, api_logs.c.timestamp < whole_from),
-            and_(api_logs.c.timestamp >= whole_to, api_logs.c.timestamp < end),
-        ),
-        tuple_(api_logs.c.method, api_logs.c.endpoint).in_(list(PROGRESS_ENDPOINTS)),
-    )
-
-    def keys(moment: Any, method: Any, endpoint: Any) -> list[Any]:
-        if by == "day":
-            return [func.date_trunc("day", moment, "UTC").label("day")]
-        if by == "endpoint":
-            return [method.label("method"), endpoint.label("endpoint")]
-        if by == "bucket":
-            assert bucket is not None
-            return [func.date_bin(literal(bucket), moment, literal(ORIGIN)).label("bucket")]
-        return [literal(1).label("everything")]
-
-    raw_counts = select(
-        *keys(api_logs.c.timestamp, api_logs.c.method, api_logs.c.endpoint),
-        literal(1).label("requests"),
-        case((api_logs.c.status_code.between(400, 499), 1), else_=0).label("errors_4xx"),
-        case((api_logs.c.status_code >= 500, 1), else_=0).label("errors_5xx"),
-        api_logs.c.response_time_ms.label("latency_sum_ms"),
-        latency_bin(api_logs.c.response_time_ms).label("bin"),
-    ).where(raw_needed)
-    rollup_window = and_(
-        api_log_hours.c.hour >= whole_from,
-        api_log_hours.c.hour < whole_to,
-        tuple_(api_log_hours.c.method, api_log_hours.c.endpoint).in_(list(PROGRESS_ENDPOINTS)),
-    )
-    rollup_counts = select(
-        *keys(api_log_hours.c.hour, api_log_hours.c.method, api_log_hours.c.endpoint),
-        api_log_hours.c.requests,
-        api_log_hours.c.errors_4xx,
-        api_log_hours.c.errors_5xx,
-        api_log_hours.c.latency_sum_ms,
-        literal(None, SmallInteger).label("bin"),
-    ).where(rollup_window)
-    largest = 24 if bucket is None else int(bucket / timedelta(hours=1))
-    periods = cover(whole_from, whole_to, largest)
-    rollup_bins = select(
-        *keys(
-            api_log_latency_bins.c.period,
-            api_log_latency_bins.c.method,
-            api_log_latency_bins.c.endpoint,
-        ),
-        literal(0).label("requests"),
-        literal(0).label("errors_4xx"),
-        literal(0).label("errors_5xx"),
-        literal(0.0).label("latency_sum_ms"),
-        api_log_latency_bins.c.bin,
-    ).where(
-        or_(
-            false(),
-            *[
-                and_(
-                    api_log_latency_bins.c.span_hours == span,
-                    api_log_latency_bins.c.period >= first,
-                    api_log_latency_bins.c.period < last,
-                )
-                for span, first, last in periods
-            ],
-        ),
-        tuple_(api_log_latency_bins.c.method, api_log_latency_bins.c.endpoint).in_(
-            list(PROGRESS_ENDPOINTS)
-        ),
-    )
-    # Each row says how many requests it counts (`requests`) and, for histogram rows, in which
-    # bin; rollup histogram rows carry their count in `bin_requests`.
-    parts = union_all(
-        raw_counts.add_columns(literal(1).label("bin_requests")),
-        rollup_counts.add_columns(literal(0).label("bin_requests")),
-        rollup_bins.add_columns(api_log_latency_bins.c.requests.label("bin_requests")),
-    ).cte("parts")  # read twice (totals, histogram): PostgreSQL materializes it once
-    key_names = [c.name for c in keys(api_logs.c.timestamp, api_logs.c.method, api_logs.c.endpoint)]
-    key_columns = [parts.c[name] for name in key_names]
-
-    totals = (
-        select(
-            *key_columns,
-            func.sum(parts.c.requests).label("requests"),
-            func.sum(parts.c.errors_4xx).label("errors_4xx"),
-            func.sum(parts.c.errors_5xx).label("errors_5xx"),
-            func.sum(parts.c.latency_sum_ms).label("latency_sum_ms"),
+    def raw(self, column: Any) -> Any:
+        """Raw rows to read: the two partial ends, as two ranges an index on `column` serves."""
+        return or_(
+            and_(column >= self.start, column < self.whole_from),
+            and_(column >= self.whole_to, column < self.end),
         )
-        .group_by(*key_columns)
-        .subquery("totals")
-    )
-    per_bin = (
-        select(*key_columns, parts.c.bin, func.sum(parts.c.bin_requests).label("n"))
-        .where(parts.c.bin.is_not(None))
-        .group_by(*key_columns, parts.c.bin)
-        .subquery("per_bin")
-    )
-    partition = [per_bin.c[name] for name in key_names]
-    cumulative = select(
-        *partition,
-        per_bin.c.bin,
-        func.sum(per_bin.c.n).over(partition_by=partition, order_by=per_bin.c.bin).label("upto"),
-        func.sum(per_bin.c.n).over(partition_by=partition).label("total"),
-    ).subquery("cumulative")
-    p95_bins = (
-        select(
-            *[cumulative.c[name] for name in key_names],
-            func.min(cumulative.c.bin)
-            .filter(cumulative.c.upto >= 0.95 * cumulative.c.total)
-            .label("p95_bin"),
-        )
-        .group_by(*[cumulative.c[name] for name in key_names])
-        .subquery("p95_bins")
-    )
-    requests = totals.c.requests
-    return (
-        select(
-            *[totals.c[name] for name in key_names if name != "everything"],
-            requests.label("requests"),
-            totals.c.errors_4xx,
-            totals.c.errors_5xx,
-            (100.0 * (totals.c.errors_4xx + totals.c.errors_5xx) / requests).label(
-                "error_rate_pct"
-            ),
-            (totals.c.latency_sum_ms / requests).label("avg_ms"),
-            bin_value(p95_bins.c.p95_bin).label("p95_ms"),
-        )
-        .select_from(
-            totals.join(p95_bins, and_(*[totals.c[name] == p95_bins.c[name] for name in key_names]))
-        )
-        .where(requests > 0)
-        .order_by(*[totals.c[name] for name in key_names])
-    )
+
+    def rolled_up(self, hour: Any) -> Any:
+        return and_(hour >= self.whole_from, hour < self.whole_to)

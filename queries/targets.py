@@ -63,6 +63,32 @@ def evaluate(target: Target, value: float | None) -> Evaluation:
     return Evaluation(target, value, "met" if margin > 0 else "missed", margin)
 
 
+@dataclass(frozen=True)
+class ErrorBudget:
+    """A ratio target's allowance of bad events over a window, and what is left of it.
+
+    "Error rate < 1 %" over 20,000 requests allows 200 errors: that is the budget. With 50 errors
+    150 are left (75 % of the budget); with 260, −60 (−30 %: overspent). "Migration success
+    > 90 %" allows 10 failures in 100 outcomes the same way.
+    """
+
+    allowed: float  # bad events the target allows: the allowed share × total
+    spent: int  # bad events that happened
+    left: float  # allowed − spent; negative when overspent
+    left_pct: float | None  # left as a percentage of allowed (None when nothing is allowed)
+
+
+def error_budget(target: Target, *, bad: int, total: int) -> ErrorBudget | None:
+    """The budget of a ratio target (unit "%") over `total` events of which `bad` were bad;
+    None for latency targets and when there were no events."""
+    if target.unit != "%" or total <= 0:
+        return None
+    share = target.threshold if target.direction == "below" else 100 - target.threshold
+    allowed = share / 100 * total
+    left = allowed - bad
+    return ErrorBudget(allowed, bad, left, 100 * left / allowed if allowed > 0 else None)
+
+
 def format_value(value: float, unit: str) -> str:
     if unit == "ms":
         return f"{value:,.0f} ms"

@@ -19,6 +19,11 @@ PRESET_LABELS: dict[str, str] = {
 }
 
 
+def utc_midnight(moment: datetime) -> datetime:
+    """The start of the UTC day holding `moment`."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class BadWindow(ValueError):
     """A window name or range that makes no sense; the message says which ones do."""
 

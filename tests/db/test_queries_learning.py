@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 
 from progress.service import ProgressService
 from queries import learning
+from queries.rollups import refresh
 from queries.sql import frame
 from queries.window import Window
 
@@ -42,6 +43,7 @@ def cohort(engine: Engine) -> Engine:
                 actor=user,
                 source="api",
             )
+    refresh(engine)  # as every writer does (the API's request logger, the dashboard)
     return engine
 
 
@@ -106,3 +108,48 @@ def test_completion_bands_and_active_learners_per_day(cohort: Engine) -> None:
     }
     per_day = frame(cohort, learning.active_learners_per_day_statement(WINDOW))
     assert per_day["active_learners"].tolist() == [1, 1, 1, 1]
+    assert per_day["day"].tolist() == [START + timedelta(days=day) for day in range(4)]
+
+
+def test_active_learners_per_day_keep_days_a_later_update_overwrote(cohort: Engine) -> None:
+    """chapter_progress keeps only a chapter's last update; the activity rollup keeps every day."""
+    service = ProgressService(cohort, clock=lambda: START + timedelta(days=6, hours=2))
+    service.update_chapter_progress(
+        "t",
+        "a",
+        chapter_id="ch-1",
+        watch_time=120,
+        completed=True,
+        last_position=100,
+        actor="a",
+        source="api",
+    )
+    refresh(cohort)
+    per_day = frame(cohort, learning.active_learners_per_day_statement(WINDOW))
+    assert dict(zip(per_day["day"], per_day["active_learners"], strict=True)) == {
+        START + timedelta(days=day): 1 for day in (0, 1, 2, 3, 6)
+    }
+    only_t = frame(cohort, learning.active_learners_per_day_statement(WINDOW, "t"))
+    assert only_t["active_learners"].sum() == 5
+    assert frame(cohort, learning.active_learners_per_day_statement(WINDOW, "other")).empty
+
+
+def test_active_learners_per_day_count_whole_days_the_window_touches(cohort: Engine) -> None:
+    evening = Window(START + timedelta(days=1, hours=20), START + timedelta(days=2, hours=2))
+    per_day = frame(cohort, learning.active_learners_per_day_statement(evening))
+    assert per_day["day"].tolist() == [START + timedelta(days=1), START + timedelta(days=2)]
+
+
+def test_time_to_certificate_is_binned(cohort: Engine) -> None:
+    service = ProgressService(cohort, clock=lambda: START + timedelta(days=1, hours=13))
+    service.update_quiz_score(
+        "t", "a", quiz_id="q", score=9, max_score=10, passed=True, actor="a", source="api"
+    )
+    service.complete_tutorial("t", "a", actor="a", source="api")
+    bins = frame(cohort, learning.time_to_certificate_statement(WINDOW, "t"))
+    # a started on day 0 at 01:00 and earned the certificate on day 1 at 13:00: 1.5 days
+    assert bins.astype(float).to_dict("records") == [
+        {"days_from": 1.5, "days_to": 2.0, "learners": 1.0}
+    ]
+    raw = frame(cohort, learning.time_to_complete_statement(WINDOW, "t"))
+    assert raw["days"].astype(float).tolist() == [1.5]

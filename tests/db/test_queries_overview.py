@@ -10,7 +10,14 @@ from sqlalchemy import Engine, insert
 
 from progress import routes
 from progress.schema import api_logs, client_events
-from queries.overview import daily_target_values, target_values
+from queries.overview import (
+    COUNT_COLUMNS,
+    METRIC_COLUMNS,
+    daily_target_values,
+    target_report,
+    target_series,
+    target_values,
+)
 from queries.rollups import refresh
 from queries.window import Window
 
@@ -82,5 +89,42 @@ def test_each_day_is_measured_on_its_own(dataset: Engine) -> None:
 
 def test_an_empty_window_has_no_data_rather_than_zeros(engine: Engine) -> None:
     values = target_values(engine, WINDOW)
-    assert values == dict.fromkeys(values)
+    assert {key: values[key] for key in METRIC_COLUMNS} == dict.fromkeys(METRIC_COLUMNS)
+    assert {key: values[key] for key in COUNT_COLUMNS} == dict.fromkeys(COUNT_COLUMNS, 0)
     assert daily_target_values(engine, WINDOW).empty
+
+
+def test_the_report_judges_each_target_against_the_previous_window(dataset: Engine) -> None:
+    report = target_report(dataset, WINDOW).set_index("key")
+    assert report.loc["error_rate_pct", "status"] == "missed"
+    assert report.loc["avg_response_ms", "status"] == "met"
+    all_ms = [*range(10, 110, 10), 100, 300, 200, 400]
+    assert report.loc["avg_response_ms", "margin"] == pytest.approx(200 - sum(all_ms) / 14)
+    # the previous two days hold one request: a 500 after 9,999 ms
+    assert report.loc["avg_response_ms", "previous_value"] == pytest.approx(9999)
+    assert report.loc["avg_response_ms", "change"] == pytest.approx(sum(all_ms) / 14 - 9999)
+    assert report.isna().loc["migration_success_pct", "previous_value"]
+
+
+def test_the_report_gives_each_ratio_target_its_error_budget(dataset: Engine) -> None:
+    report = target_report(dataset, WINDOW).set_index("key")
+    errors = report.loc["error_rate_pct"]
+    assert (errors["bad"], errors["total"]) == (2, 14)
+    assert errors["budget_allowed"] == pytest.approx(0.14)  # 1 % of 14 requests
+    assert errors["budget_left"] == pytest.approx(0.14 - 2)
+    migrations = report.loc["migration_success_pct"]
+    assert (migrations["bad"], migrations["total"]) == (1, 4)
+    assert migrations["budget_left_pct"] == pytest.approx(100 * (0.4 - 1) / 0.4)
+    fallbacks = report.loc["fallback_rate_pct"]
+    assert (fallbacks["bad"], fallbacks["total"]) == (1, 15)
+    assert report.isna().loc["p95_response_ms", "budget_left"]
+
+
+def test_the_sparkline_series_has_buckets_sized_to_the_window(dataset: Engine) -> None:
+    series = target_series(dataset, WINDOW)  # two days: hourly buckets
+    assert series["bucket"].tolist() == [
+        DAY + timedelta(hours=10),
+        DAY + timedelta(days=1, hours=10),
+    ]
+    assert series["error_rate_pct"].tolist() == [0, pytest.approx(50)]
+    assert series["fallback_rate_pct"].tolist() == [0, pytest.approx(20)]

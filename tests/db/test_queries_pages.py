@@ -111,6 +111,7 @@ def test_migration_failures_and_fallbacks_are_grouped(engine: Engine) -> None:
     ]
     with engine.begin() as connection:
         connection.execute(insert(client_events), events)
+    refresh(engine)
     failures = frame(engine, client.migration_failures_statement(WINDOW)).to_dict("records")
     assert failures == [
         {"reason": "quota_exceeded", "failures": 2, "records": 7},

@@ -1,18 +1,20 @@
-"""Targets as data, judged in their direction; windows that make sense."""
+"""Targets as data, judged in their direction, and the error budgets of the ratio targets."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
-from queries.targets import TargetSettings, evaluate, format_value, targets
-from queries.window import BadWindow, Window
+from queries.targets import (
+    Target,
+    TargetSettings,
+    error_budget,
+    evaluate,
+    format_value,
+    targets,
+)
 
-NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
-
-def by_key(settings: TargetSettings | None = None) -> dict[str, object]:
+def by_key(settings: TargetSettings | None = None) -> dict[str, Target]:
     return {target.key: target for target in targets(settings)}
 
 
@@ -58,18 +60,29 @@ def test_values_are_formatted_with_units() -> None:
     assert format_value(0.456, "%") == "0.46 %"
 
 
-def test_a_preset_window_ends_now_and_its_previous_one_is_adjacent() -> None:
-    window = Window.last("7d", now=NOW)
-    assert (window.start, window.end) == (NOW - timedelta(days=7), NOW)
-    assert window.previous() == Window(NOW - timedelta(days=14), NOW - timedelta(days=7))
+def test_an_error_budget_counts_what_the_target_allows_and_what_is_left() -> None:
+    error_rate = by_key()["error_rate_pct"]
+    budget = error_budget(error_rate, bad=50, total=20_000)
+    assert budget is not None
+    assert (budget.allowed, budget.spent, budget.left, budget.left_pct) == (200, 50, 150, 75)
 
 
-@pytest.mark.parametrize("bad", ["2w", "", "24 h"])
-def test_unknown_presets_name_the_good_ones(bad: str) -> None:
-    with pytest.raises(BadWindow, match="use one of 1h, 24h, 7d, 30d"):
-        Window.last(bad, now=NOW)
+def test_an_overspent_budget_is_negative() -> None:
+    error_rate = by_key()["error_rate_pct"]
+    budget = error_budget(error_rate, bad=260, total=20_000)
+    assert budget is not None
+    assert (budget.left, budget.left_pct) == (-60, -30)
 
 
-def test_a_window_must_start_before_it_ends() -> None:
-    with pytest.raises(BadWindow):
-        Window(NOW, NOW)
+def test_a_higher_is_better_target_allows_the_rest() -> None:
+    migration = by_key()["migration_success_pct"]
+    budget = error_budget(migration, bad=4, total=100)
+    assert budget is not None
+    assert budget.allowed == pytest.approx(10)
+    assert budget.left_pct == pytest.approx(60)
+
+
+def test_latency_targets_and_empty_windows_have_no_budget() -> None:
+    targets_ = by_key()
+    assert error_budget(targets_["p95_response_ms"], bad=1, total=10) is None
+    assert error_budget(targets_["error_rate_pct"], bad=0, total=0) is None
