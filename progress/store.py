@@ -46,13 +46,16 @@ _THE_PAIR = (
 )
 
 
-def _json_rows(table: Table, *columns: ColumnElement[Any]) -> ScalarSelect[Any]:
-    """The child rows of the outer `tutorial_progress` row as a JSON array of arrays, in id
-    order (`[]` when there are none)."""
+def _json_rows(
+    table: Table, key: ColumnElement[Any], *columns: ColumnElement[Any]
+) -> ScalarSelect[Any]:
+    """The child rows of the outer `tutorial_progress` row as a JSON array of arrays (`[]` when
+    there are none), ordered by their `key` (chapter or quiz id): not by row id, which a reset and
+    its undo renumber, so a restored state reads back exactly as it was."""
     return (
         select(
             func.coalesce(
-                func.json_agg(aggregate_order_by(func.json_build_array(*columns), table.c.id)),
+                func.json_agg(aggregate_order_by(func.json_build_array(key, *columns), key)),
                 text("'[]'::json"),
             )
         )
