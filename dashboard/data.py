@@ -50,12 +50,17 @@ def _tutorial(tutorial_id: str | None) -> str:
 
 
 PANELS: dict[str, Panel] = {
-    "targets": Panel(
+    "target_report": Panel(
         statements=lambda w, t, x: [
-            overview.api_metrics_statement(w),
-            overview.client_metrics_statement(w),
+            statement(window)
+            for window in (w, w.previous())
+            for statement in (overview.api_metrics_statement, overview.client_metrics_statement)
         ],
-        load=lambda e, w, t, x: pd.DataFrame([overview.target_values(e, w)]),
+        load=lambda e, w, t, x: overview.target_report(e, w),
+    ),
+    "target_series": Panel(
+        statements=lambda w, t, x: list(overview.series_statements(w)),
+        load=lambda e, w, t, x: overview.target_series(e, w),
     ),
     "daily_targets": Panel(
         statements=lambda w, t, x: [
@@ -81,7 +86,7 @@ PANELS: dict[str, Panel] = {
     ),
     "active_learners": _statement(lambda w, t, x: learning.active_learners_per_day_statement(w, t)),
     "completion": _statement(lambda w, t, x: learning.completion_distribution_statement(w, t)),
-    "time_to_complete": _statement(lambda w, t, x: learning.time_to_complete_statement(w, t)),
+    "time_to_certificate": _statement(lambda w, t, x: learning.time_to_certificate_statement(w, t)),
     "quizzes": _statement(lambda w, t, x: learning.quiz_results_statement(w, t)),
     "at_risk": _statement(lambda w, t, x: learning.at_risk_statement(w, t)),
     "funnel": _statement(lambda w, t, x: learning.chapter_funnel_statement(w, _tutorial(t))),

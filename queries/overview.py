@@ -93,11 +93,18 @@ def daily_target_values(engine: Engine, window: Window) -> pd.DataFrame:
     return _per_key(api, client, "day")
 
 
+def series_statements(window: Window) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+    """The API and the client counts per time bucket sized to the window (`bucket_for`)."""
+    bucket = bucket_for(window)
+    return (
+        aggregate_statement(window.start, window.end, by="bucket", bucket=bucket),
+        outcome_counts_statement(window, by="bucket", bucket=bucket),
+    )
+
+
 def target_series(engine: Engine, window: Window) -> pd.DataFrame:
     """bucket and the five metrics, with buckets sized to the window (`bucket_for`): a sparkline."""
-    bucket = bucket_for(window)
-    api = frame(engine, aggregate_statement(window.start, window.end, by="bucket", bucket=bucket))
-    client = frame(engine, outcome_counts_statement(window, by="bucket", bucket=bucket))
+    api, client = (frame(engine, statement) for statement in series_statements(window))
     return _per_key(api, client, "bucket")
 
 

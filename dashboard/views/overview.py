@@ -1,22 +1,26 @@
 """Overview (ops): the brief's five targets for the window — value, met or missed, change against
-the previous window, a daily sparkline and, for the ratio targets, the error budget left — and a
-day-by-target grid of which targets were missed when."""
+the previous window, a sparkline in buckets sized to the window and, for the ratio targets, the
+error budget left — and a day-by-target grid of which targets were missed when.
+
+The numbers come from `queries.overview.target_report` and `target_series`; this page only lays
+them out."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.budget import describe_budget, error_budget_left
 from dashboard.state import Filters
 from dashboard.widgets import csv_download, data_page, empty_state, export_header, show_sql, table
+from queries.api_health import bucket_for
 from queries.targets import Target, evaluate, format_value, targets
-from queries.window import Window
+from queries.window import Window, utc_midnight
 
-SPARKLINE_DAYS = timedelta(days=7)
+GRID_DAYS = timedelta(days=7)
 _STATUS_COLOURS = {"met": "green", "missed": "red", "no data": "gray"}
 _CELL_STYLES = {
     "met": "background-color: #e3f4e8; color: #17602f",
@@ -25,17 +29,43 @@ _CELL_STYLES = {
 }
 
 
-def _values(window: Window) -> dict[str, float | None]:
-    row = data.load("targets", window).iloc[0]
-    return {str(key): None if pd.isna(value) else float(value) for key, value in row.items()}
+# What a ratio target's error budget is counted in.
+_BAD_EVENTS = {
+    "error_rate_pct": "failed requests",
+    "migration_success_pct": "failed migrations",
+    "fallback_rate_pct": "fallbacks",
+}
 
 
-def _change(value: float | None, before: float | None, target: Target) -> str | None:
-    if value is None or before is None:
+Row = dict[str, Any]  # one row of `queries.overview.target_report`
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _change(report: Row, target: Target) -> str | None:
+    change = _number(report["change"])
+    if change is None:
         return None
     if target.unit == "ms":
-        return f"{value - before:+,.0f} ms"
-    return f"{value - before:+,.2f} pts"
+        return f"{change:+,.0f} ms"
+    return f"{change:+,.2f} pts"
+
+
+def describe_budget(report: Row) -> str | None:
+    """The budget line of a ratio target: "Error budget: 150 of 200 failed requests left (75 %)",
+    or how far it is overspent; None for latency targets and windows without events."""
+    allowed, left, left_pct = (
+        _number(report[k]) for k in ("budget_allowed", "budget_left", "budget_left_pct")
+    )
+    if allowed is None or left is None:
+        return None
+    events = _BAD_EVENTS[str(report["key"])]
+    share = "" if left_pct is None else f" ({left_pct:.0f} %)"
+    if left >= 0:
+        return f"Error budget: {left:,.0f} of {allowed:,.0f} {events} left{share}"
+    return f"Error budget overspent: {int(report['bad']):,} {events}, {allowed:,.0f} allowed{share}"
 
 
 def _span(window: Window) -> str:
@@ -43,23 +73,32 @@ def _span(window: Window) -> str:
     return f"{hours:g} h" if hours < 48 else f"{window.length.days} days"
 
 
-def _card(target: Target, value: float | None, before: float | None, series: pd.Series) -> None:
-    result = evaluate(target, value)
+def _card(target: Target, report: Row, series: pd.Series, bucket: str) -> None:
+    value = _number(report["value"])
     with st.container(border=True):
         st.metric(
             target.label,
             "no data" if value is None else format_value(value, target.unit),
-            delta=_change(value, before, target),
+            delta=_change(report, target),
             delta_color="inverse" if target.direction == "below" else "normal",
             chart_data=series.dropna().tolist() or None,
             chart_type="line",
-            help=f"Target {target.describe()}. The line: one point per UTC day.",
+            help=f"Target {target.describe()}. The line: one point per {bucket}.",
         )
-        status = result.status
+        status = str(report["status"])
         st.markdown(f":{_STATUS_COLOURS[status]}-badge[{status}] target {target.describe()}")
-        left = error_budget_left(target, value)
-        if left is not None:
-            st.caption(describe_budget(left))
+        budget = describe_budget(report)
+        if budget is not None:
+            st.caption(budget)
+
+
+def _bucket_name(window: Window) -> str:
+    bucket = bucket_for(window)
+    if bucket < timedelta(hours=1):
+        return f"{bucket // timedelta(minutes=1)} min"
+    if bucket < timedelta(days=1):
+        return f"{bucket // timedelta(hours=1)} h"
+    return "UTC day"
 
 
 def _grid(daily: pd.DataFrame) -> pd.DataFrame:
@@ -73,23 +112,27 @@ def _grid(daily: pd.DataFrame) -> pd.DataFrame:
 
 
 def render(filters: Filters, window: Window) -> None:
-    current = _values(window)
-    previous = _values(window.previous())
-    # The sparklines and the grid cover whole UTC days, at least the last week's.
-    first = min(window.start, window.end - SPARKLINE_DAYS)
-    days = Window(first.replace(hour=0, minute=0, second=0, microsecond=0), window.end)
+    report = {
+        str(row["key"]): {str(name): value for name, value in row.items()}
+        for row in data.load("target_report", window).to_dict("records")
+    }
+    series = data.load("target_series", window)
+    # The grid covers whole UTC days, at least the last week's.
+    first = min(window.start, window.end - GRID_DAYS)
+    days = Window(utc_midnight(first), window.end)
     daily = data.load("daily_targets", days)
 
-    if all(value is None for value in current.values()) and daily.empty:
+    if all(_number(row["value"]) is None for row in report.values()) and daily.empty:
         empty_state(
             "No API requests or client events in this window. Pick a longer time window in the "
             "sidebar, or send traffic to the API."
         )
     else:
         st.caption(f"Change against the previous {_span(window)}.")
+        bucket = _bucket_name(window)
         for column, target in zip(st.columns(5), targets(), strict=True):
             with column:
-                _card(target, current[target.key], previous[target.key], daily[target.key])
+                _card(target, report[target.key], series[target.key], bucket)
 
     st.subheader(f"Targets by day, {days.start:%d %b} – {days.end:%d %b}")
     if daily.empty:
@@ -104,7 +147,8 @@ def render(filters: Filters, window: Window) -> None:
             window=days,
             header=export_header(filters, days),
         )
-    show_sql("targets", window, label="Show SQL: the cards")
+    show_sql("target_report", window, label="Show SQL: the cards")
+    show_sql("target_series", window, label="Show SQL: the sparklines")
     show_sql("daily_targets", days, label="Show SQL: by day")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -134,8 +135,11 @@ def test_overview_shows_the_five_targets_with_their_error_budgets(engine: Engine
         "Fallback rate",
     ]
     assert all(metric.value.endswith((" ms", " %")) for metric in app.metric)
-    budgets = [c.value for c in app.caption if "error budget" in c.value]
+    budgets = [c.value for c in app.caption if c.value.startswith("Error budget")]
     assert len(budgets) == 3  # the three ratio targets; latency has no budget
+    nouns = ("failed requests", "failed migrations", "fallbacks")
+    assert all(noun in line for noun, line in zip(nouns, budgets, strict=True)), budgets
+    assert all(re.search(r"\d.* of [\d,]+ |allowed", line) for line in budgets), budgets
     assert any(m.value.startswith(":green-badge[met]") for m in app.markdown)
 
 
