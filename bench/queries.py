@@ -201,10 +201,6 @@ QUESTIONS = [
         NAIVE_TIME_TO_CERTIFICATE,
         "a row per certificate",
     ),
-    Question(
-        "learning: time to certificate (a row each)",
-        statement(learning.time_to_complete_statement),
-    ),
     Question("learning: quizzes", statement(learning.quiz_results_statement)),
     Question(
         "learning: funnel", statement(lambda w: learning.chapter_funnel_statement(w, TUTORIAL))

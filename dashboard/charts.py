@@ -91,13 +91,21 @@ def bars(
     return figure
 
 
-def histogram(values: pd.Series, *, title: str, x_title: str, y_title: str) -> go.Figure:
+def binned(data: pd.DataFrame, *, title: str, x_title: str, y_title: str) -> go.Figure:
+    """A histogram the database already counted: bins `days_from`–`days_to` with `learners`."""
+    start = data["days_from"].astype(float)
+    end = data["days_to"].astype(float)
     figure = go.Figure(
-        go.Histogram(
-            x=values,
-            nbinsx=30,
-            marker_color=BLUE,
-            hovertemplate=f"%{{x}} {x_title}<br>%{{y:,}} {y_title}<extra></extra>",
+        go.Bar(
+            x=(start + end) / 2,
+            y=data["learners"],
+            width=end - start,
+            customdata=list(zip(start, end, strict=True)),
+            marker={"color": BLUE, "line": {"color": "white", "width": 0.5}},
+            hovertemplate=(
+                f"%{{customdata[0]:g}}–%{{customdata[1]:g}} {x_title}<br>"
+                f"%{{y:,}} {y_title}<extra></extra>"
+            ),
         )
     )
     _layout(figure, title=title, height=300, y_title=y_title)

@@ -62,9 +62,7 @@ current hour count at once, rows landing in an hour already folded count from th
   days the window touches).
 - `completion_distribution_statement(window, tutorial_id)` → band, learners.
 - `time_to_certificate_statement(window, tutorial_id, bin_days=0.5)` → days_from, days_to,
-  learners (binned: what a chart should read).
-- `time_to_complete_statement(window, tutorial_id)` → tutorial_id, days (one row per
-  certificate: tens of thousands over 30 days).
+  learners (half-day bins).
 - `quiz_results_statement(window, tutorial_id)` → tutorial_id, quiz_id, learners, pass_rate_pct,
   avg_attempts.
 - `chapter_funnel_statement(window, tutorial_id)` (required) → chapter_id, reached, completed.

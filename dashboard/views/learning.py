@@ -95,18 +95,18 @@ def activity(filters: Filters, window: Window) -> None:
 
     left, right = st.columns(2)
     with left:
-        durations = data.load("time_to_complete", window, tutorial_id)
+        durations = data.load("time_to_certificate", window, tutorial_id)
         if durations.empty:
             empty_state("No certificates in this window, so no completion times.")
         else:
-            figure = charts.histogram(
-                durations["days"].astype(float),
+            figure = charts.binned(
+                durations,
                 title="Time from starting to the certificate",
                 x_title="days",
                 y_title="learners",
             )
             st.plotly_chart(figure, width="stretch")
-        show_sql("time_to_complete", window, tutorial_id)
+        show_sql("time_to_certificate", window, tutorial_id)
     with right:
         table_panel(
             "Quizzes",

@@ -151,5 +151,3 @@ def test_time_to_certificate_is_binned(cohort: Engine) -> None:
     assert bins.astype(float).to_dict("records") == [
         {"days_from": 1.5, "days_to": 2.0, "learners": 1.0}
     ]
-    raw = frame(cohort, learning.time_to_complete_statement(WINDOW, "t"))
-    assert raw["days"].astype(float).tolist() == [1.5]
