@@ -17,8 +17,8 @@ Rules (see `progress.rules` for the arithmetic):
   attempt passed; `completedAt` is the latest attempt.
 - `totalChapters`: from the call, else the catalog (`tutorials`), else the chapters seen.
 - `complete_tutorial` on an ineligible pair raises `NotEligible` naming what is missing; with
-  `override_reason` (support only, never from the API) it awards anyway and records the override.
-  Completing twice is a no-op.
+  `override_reason` (support only, never from the API) it awards anyway and records the override;
+  an ordinary award takes an optional `reason` for the history. Completing twice is a no-op.
 - Reset removes chapters, quizzes, certificate and the progress row; its event keeps the snapshot.
 - `restore_progress(event_id)` puts the progress back exactly as it was just before that event; the
   restore is itself an event, so it can be undone too.
@@ -232,8 +232,19 @@ class ProgressService:
         actor: str,
         source: Source,
         override_reason: str | None = None,
+        reason: str | None = None,
     ) -> Progress:
+        """Award the certificate. `reason` is kept in the history of an ordinary award (support
+        gives one for every change); an override's reason is `override_reason`, kept with the
+        certificate and in the history — both at once is refused, so the two cannot disagree."""
         override = check_text("override_reason", override_reason, required=False)
+        reason = check_text("reason", reason, required=False)
+        if override is not None and reason is not None:
+            raise InvalidInput(
+                "reason",
+                "Give either a reason or an override reason, not both: an override's reason is "
+                "the one kept in the history.",
+            )
         if override is not None and check_source(source) == "api":
             raise InvalidInput(
                 "override_reason",
@@ -256,7 +267,7 @@ class ProgressService:
             kind="complete",
             actor=actor,
             source=source,
-            reason=override,
+            reason=override if override is not None else reason,
             change=complete,
         )
 

@@ -212,6 +212,34 @@ def test_the_api_cannot_override_the_certificate_rules(
     assert row_counts(engine)["tutorial_certificates"] == 0
 
 
+def test_an_ordinary_award_keeps_its_reason_in_the_history(service: ProgressService) -> None:
+    chapter(service, "c1", completed=True, total_chapters=1)
+    service.complete_tutorial(T, U, actor="sam", source="console", reason="ticket 9: re-sync")
+    latest = service.history(T, U)[0]
+    assert (latest.kind, latest.reason, latest.actor) == ("complete", "ticket 9: re-sync", "sam")
+    certificate = service.get_snapshot(T, U).certificate
+    assert certificate is not None
+    assert certificate.override_reason is None
+
+
+def test_an_override_keeps_its_reason_in_the_history(service: ProgressService) -> None:
+    chapter(service, "c1", total_chapters=5)
+    service.complete_tutorial(T, U, actor="sam", source="console", override_reason="ticket 42")
+    assert service.history(T, U)[0].reason == "ticket 42"
+
+
+def test_a_reason_and_an_override_reason_at_once_are_refused(
+    service: ProgressService, engine: Engine
+) -> None:
+    chapter(service, "c1", total_chapters=5)
+    before = row_counts(engine)
+    with pytest.raises(InvalidInput, match="either a reason or an override reason"):
+        service.complete_tutorial(
+            T, U, actor="sam", source="console", reason="a", override_reason="b"
+        )
+    assert row_counts(engine) == before
+
+
 def test_completing_an_ineligible_pair_writes_nothing(
     service: ProgressService, engine: Engine
 ) -> None:
