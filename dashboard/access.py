@@ -9,6 +9,7 @@ Viewing needs no role. Writing needs the support role:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +29,26 @@ class AccessSettings(BaseSettings):
 class Identity:
     name: str | None
     source: IdentitySource
+
+
+def identify(
+    *, login: Mapping[str, object] | None, header: str | None, typed: str | None
+) -> Identity:
+    """Who is looking, first match wins: the signed-in user (`login`: Streamlit's user info when
+    someone is signed in, else None) by e-mail, else by name; else the trusted header's value (None
+    when no header is configured or the request has none); else a typed name. A value that is
+    missing, blank or not text does not identify anyone."""
+    user = login or {}
+    ordered: tuple[tuple[IdentitySource, tuple[object, ...]], ...] = (
+        ("login", (user.get("email"), user.get("name"))),
+        ("header", (header,)),
+        ("typed", (typed,)),
+    )
+    for source, candidates in ordered:
+        for candidate in candidates:
+            if isinstance(candidate, str) and candidate.strip():
+                return Identity(candidate.strip(), source)
+    return Identity(None, "none")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard.access import AccessSettings, Decision, Identity, may_write
+from dashboard.access import AccessSettings, Decision, Identity, identify, may_write
 from progress.db import is_embedded, open_engine
 from progress.service import ProgressService
 from queries.rollups import refresh
@@ -38,31 +38,29 @@ def _sign_in_configured() -> bool:
 
 
 def identity() -> Identity:
-    """Who is looking: the `st.login` user, else the reverse proxy's trusted header, else (on the
-    embedded demo database only) a name typed in the sidebar. Draws the sidebar's sign-in."""
+    """Who is looking (the rule is `access.identify`); draws the sidebar's sign-in or sign-out
+    button when `[auth]` is configured, and — on the embedded demo database only — the name box."""
     settings = AccessSettings()
+    login = None
     if _sign_in_configured():
         if st.user.is_logged_in:
-            name = st.user.get("email") or st.user.get("name")
+            login = st.user.to_dict()
             st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
-            if isinstance(name, str):
-                return Identity(name, "login")
         else:
             st.sidebar.button("Sign in", on_click=st.login, icon=":material/login:")
+    header = None
     if settings.trusted_user_header:
         header = st.context.headers.get(settings.trusted_user_header)
-        if header:
-            return Identity(header, "header")
-    if is_embedded():
-        typed = st.sidebar.text_input(
-            "Your name (for the audit trail)",
-            key="operator",
-            persist_state="session",
-            help="Only on the embedded demo database; elsewhere sign in.",
-        ).strip()
-        if typed:
-            return Identity(typed, "typed")
-    return Identity(None, "none")
+    known = identify(login=login, header=header, typed=None)
+    if known.name is not None or not is_embedded():
+        return known
+    typed = st.sidebar.text_input(
+        "Your name (for the audit trail)",
+        key="operator",
+        persist_state="session",
+        help="Only on the embedded demo database; elsewhere sign in.",
+    )
+    return identify(login=None, header=None, typed=typed)
 
 
 def write_access(who: Identity) -> Decision:

@@ -110,7 +110,13 @@ def choose_learner(matches: list[LearnerTutorial], prefix: str) -> LearnerTutori
         key="pair",
         on_change=picked,
     )
-    return by_label[st.session_state["pair"]]
+    shown = by_label[st.session_state["pair"]]
+    if wanted and shown.tutorial_id != wanted:
+        st.caption(
+            f"{shown.user_id} has no progress in {wanted}, the tutorial chosen in the sidebar: "
+            f"showing {shown.tutorial_id}. Pick another match above to switch."
+        )
+    return shown
 
 
 def show_progress(snapshot: ProgressSnapshot, blockers: list[str]) -> None:
@@ -276,16 +282,22 @@ def complete_form(
     else:
         st.info("Eligible: every chapter completed and every quiz passed.")
     with st.form("complete"):
-        override = st.text_input(
-            "Override reason" + (" (required: the learner is not eligible)" if blockers else ""),
-            key="override_reason",
-            disabled=not blockers,
-            help="Awarding to a learner who is not eligible is an override, kept with the "
-            "certificate and in the history.",
-        )
+        reason = st.text_input(
+            "Override reason (kept with the certificate and in the history)"
+            if blockers
+            else "Reason (kept in the history)",
+            key="complete_reason",
+            placeholder="ticket 812: …",
+            help="Awarding to a learner who is not eligible is an override: its reason is kept "
+            "with the certificate. Every award from the console needs a reason.",
+        ).strip()
         if st.form_submit_button("Award certificate", type="primary"):
-            if blockers and not override.strip():
-                st.error("The learner is not eligible: give the reason for the override.")
+            if not reason:
+                st.error(
+                    "The learner is not eligible: give the reason for the override."
+                    if blockers
+                    else REASON_REQUIRED
+                )
                 return
             run_write(
                 lambda: svc.complete_tutorial(
@@ -293,9 +305,10 @@ def complete_form(
                     user_id,
                     actor=operator,
                     source="console",
-                    override_reason=(override.strip() or None) if blockers else None,
+                    override_reason=reason if blockers else None,
+                    reason=None if blockers else reason,
                 ),
-                "Certificate awarded.",
+                "Certificate awarded" + (" by override." if blockers else "."),
                 user_id=user_id,
                 tutorial_id=tutorial_id,
             )

@@ -274,13 +274,46 @@ def test_an_override_needs_a_reason_and_is_kept_with_the_certificate(engine: Eng
     complete.button[0].click().run()
     assert any("give the reason for the override" in e.value for e in app.error)
     assert ProgressService(engine).get_snapshot(TUTORIAL, "learner-5").certificate is None
-    app.tabs[2].text_input(key="override_reason").input("ticket 14: watched in class")
+    app.tabs[2].text_input(key="complete_reason").input("ticket 14: watched in class")
     app.tabs[2].button[0].click().run()
     certificate = ProgressService(engine).get_snapshot(TUTORIAL, "learner-5").certificate
     assert certificate is not None
     assert (certificate.awarded_by, certificate.override_reason) == (
         "sam@support",
         "ticket 14: watched in class",
+    )
+
+
+@pytest.mark.usefixtures("app_env", "support")
+def test_an_ordinary_award_needs_a_reason_too_and_keeps_it_in_the_history(engine: Engine) -> None:
+    service = ProgressService(engine)
+    service.update_chapter_progress(
+        TUTORIAL,
+        "learner-2",
+        chapter_id="ch-01",
+        watch_time=300,
+        completed=True,
+        last_position=300,
+        actor="learner-2",
+        source="api",
+    )
+    app = open_page("views/console.py", user="learner-2")
+    sign_in(app)
+    assert any(i.value.startswith("Eligible") for i in app.tabs[2].info)
+    before = events(engine)
+    app.tabs[2].button[0].click().run()
+    assert any("A reason is required" in e.value for e in app.error)
+    assert events(engine) == before
+    app.tabs[2].text_input(key="complete_reason").input("ticket 17: app did not call complete")
+    app.tabs[2].button[0].click().run()
+    certificate = service.get_snapshot(TUTORIAL, "learner-2").certificate
+    assert certificate is not None
+    assert certificate.override_reason is None
+    latest = service.history(TUTORIAL, "learner-2")[0]
+    assert (latest.kind, latest.actor, latest.reason) == (
+        "complete",
+        "sam@support",
+        "ticket 17: app did not call complete",
     )
 
 
@@ -349,6 +382,112 @@ def test_support_restores_the_state_before_a_wrong_edit(engine: Engine) -> None:
         "restore",
         wrong.id,
         "ticket 16: undo a wrong edit",
+    )
+
+
+# -- who is looking: sign-in, trusted header, typed name ------------------------------------------
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-only",
+    "client_id": "progress-ops",
+    "client_secret": "test-only",
+    "server_metadata_url": "https://sso.example.com/.well-known/openid-configuration",
+}
+
+
+def console_as(user: dict[str, object], user_id: str) -> AppTest:
+    """The console with `[auth]` configured and Streamlit's user info set to `user`."""
+    app = AppTest.from_file(APP, default_timeout=30)
+    app.secrets["auth"] = AUTH
+    app.user = user
+    app.query_params["user"] = user_id
+    app.run()
+    app.switch_page("views/console.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_signed_in_support_user_writes_under_their_email(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROGRESS_OPS_SUPPORT_USERS", '["sam@example.com"]')
+    watched(engine, "learner-1")
+    app = console_as({"is_logged_in": True, "email": "sam@example.com", "name": "Sam"}, "learner-1")
+    assert [b.label for b in app.sidebar.button] == ["Sign out"]
+    assert not app.sidebar.text_input  # no name box when someone is signed in
+    assert "Changes are recorded as sam@example.com" in captions(app)
+    app.tabs[0].text_input(key="chapter_reason").input("ticket 20")
+    app.tabs[0].button[0].click().run()
+    assert ProgressService(engine).history(TUTORIAL, "learner-1")[0].actor == "sam@example.com"
+
+
+@pytest.mark.usefixtures("app_env")
+def test_signed_in_without_the_role_or_signed_out_the_console_is_read_only(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROGRESS_OPS_SUPPORT_USERS", '["sam@example.com"]')
+    watched(engine, "learner-1")
+    eve = console_as({"is_logged_in": True, "email": "eve@example.com"}, "learner-1")
+    assert any("eve@example.com does not have the support role" in w.value for w in eve.warning)
+    assert not eve.tabs
+    nobody = console_as({"is_logged_in": False}, "learner-1")
+    assert [b.label for b in nobody.sidebar.button] == ["Sign in"]
+    assert any("Sign in to make changes" in w.value for w in nobody.warning)
+    assert not nobody.tabs
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_reverse_proxys_trusted_header_names_the_operator(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AppTest cannot send request headers, so the session's headers are replaced with what a
+    proxy would send (Streamlit's own case-insensitive header type)."""
+    from streamlit.runtime.context import ContextProxy, StreamlitHeaders
+
+    sent = StreamlitHeaders([("x-forwarded-email", "kim@example.com")])
+    monkeypatch.setattr(ContextProxy, "headers", property(lambda _: sent))
+    monkeypatch.setenv("PROGRESS_OPS_TRUSTED_USER_HEADER", "X-Forwarded-Email")
+    monkeypatch.setenv("PROGRESS_OPS_SUPPORT_USERS", '["kim@example.com"]')
+    watched(engine, "learner-1")
+    app = open_page("views/console.py", user="learner-1")
+    assert "Changes are recorded as kim@example.com" in captions(app)
+    monkeypatch.setenv("PROGRESS_OPS_TRUSTED_USER_HEADER", "X-Other-Header")
+    unnamed = open_page("views/console.py", user="learner-1")
+    assert any("Sign in to make changes" in w.value for w in unnamed.warning)
+
+
+# -- the console's learner picker and the sidebar's tutorial -------------------------------------
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_console_opens_the_sidebars_tutorial_when_the_learner_has_it(engine: Engine) -> None:
+    watched(engine, "learner-1")
+    ProgressService(engine).update_chapter_progress(
+        "react-hooks",
+        "learner-1",
+        chapter_id="ch-01",
+        watch_time=10,
+        completed=False,
+        last_position=10,
+        actor="learner-1",
+        source="api",
+    )
+    for tutorial in ("react-hooks", TUTORIAL):
+        app = open_page("views/console.py", user="learner-1", tutorial=tutorial)
+        assert str(app.selectbox(key="pair").value).startswith(f"learner-1 · {tutorial} ")
+        assert "the tutorial chosen in the sidebar" not in captions(app)
+    picked = next(o for o in app.selectbox(key="pair").options if "react-hooks" in o)
+    app.selectbox(key="pair").set_value(picked).run()
+    assert app.query_params["tutorial"] == "react-hooks"  # the sidebar follows the pick
+    assert app.sidebar.selectbox(key="tutorial").value == "react-hooks"
+
+    watched(engine, "learner-2")  # only in TUTORIAL
+    other = open_page("views/console.py", user="learner-2", tutorial="react-hooks")
+    assert str(other.selectbox(key="pair").value).startswith(f"learner-2 · {TUTORIAL} ")
+    assert "learner-2 has no progress in react-hooks, the tutorial chosen in the sidebar" in (
+        captions(other)
     )
 
 
