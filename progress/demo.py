@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -38,17 +39,12 @@ from progress.rules import (
 )
 from progress.schema import tutorial_progress, tutorials
 from progress.service import ProgressService
+from progress.telemetry import FallbackOperation
 
 ACTOR = "demo-data"
 SUPPORT_AGENTS = ("sam@support", "priya@support", "lee@support")
 MIGRATION_FAILURES = ("quota_exceeded", "network_error", "invalid_payload", "conflict")
-FALLBACK_OPERATIONS = (
-    "getProgress",
-    "updateChapterProgress",
-    "updateQuizScore",
-    "completeTutorial",
-    "resetProgress",
-)
+FALLBACK_OPERATIONS: tuple[str, ...] = get_args(FallbackOperation)  # in the client's order
 TOPICS = (
     ("sql-basics", "SQL basics"),
     ("python-intro", "Introduction to Python"),
@@ -240,16 +236,25 @@ def _incidents(rng: np.random.Generator, spec: DemoSpec) -> list[tuple[float, fl
     return windows
 
 
+def _daily_cycle(rng: np.random.Generator, days: int, size: int) -> np.ndarray:
+    """`size` moments (seconds since the start of the data, sorted) that follow the learners' day:
+    busiest in the UTC afternoon, about a quarter as busy around midnight. Requests and
+    fallbacks both follow it — a fallback happens when someone is using the app — so the fallback
+    rate does not swing with the hour."""
+    span_minutes = days * 1440
+    minute_of_day = np.arange(span_minutes) % 1440
+    weights = 1.0 + 0.8 * np.sin((minute_of_day / 1440.0 - 0.3) * 2 * math.pi)
+    minutes = rng.choice(span_minutes, size=size, p=weights / weights.sum())
+    seconds = minutes * 60.0 + rng.uniform(0, 60, size=size)
+    seconds.sort()
+    return seconds
+
+
 def api_log_columns(spec: DemoSpec) -> tuple[ApiLogColumns, list[tuple[float, float]]]:
     """`spec.api_log_rows` requests in time order, with a daily cycle and incidents."""
     rng = np.random.default_rng([spec.seed, 2])
     rows = spec.api_log_rows
-    span_minutes = spec.days * 1440
-    minute_of_day = np.arange(span_minutes) % 1440
-    weights = 1.0 + 0.8 * np.sin((minute_of_day / 1440.0 - 0.3) * 2 * math.pi)
-    minutes = np.sort(rng.choice(span_minutes, size=rows, p=weights / weights.sum()))
-    seconds = minutes * 60.0 + rng.uniform(0, 60, size=rows)
-    seconds.sort()
+    seconds = _daily_cycle(rng, spec.days, rows)
     start = np.datetime64(spec.start.astimezone(UTC).replace(tzinfo=None), "us")
     timestamps = start + (seconds * 1e6).astype("timedelta64[us]")
 
@@ -317,9 +322,7 @@ def client_event_rows(
                     item.state.tutorial_id,
                 )
             )
-    fallbacks = int(spec.api_log_rows * 0.015)
-    span = spec.days * 86400.0
-    seconds = rng.uniform(0, span, size=fallbacks)
+    seconds = _daily_cycle(rng, spec.days, int(spec.api_log_rows * 0.015))
     extra = [
         rng.uniform(begin, end, size=int(spec.api_log_rows * 0.004)) for begin, end in incidents
     ]
