@@ -237,10 +237,10 @@ def _incidents(rng: np.random.Generator, spec: DemoSpec) -> list[tuple[float, fl
 
 
 def _daily_cycle(rng: np.random.Generator, days: int, size: int) -> np.ndarray:
-    """`size` moments (seconds since the start of the data, sorted) that follow the learners' day:
-    busiest in the UTC afternoon, about a quarter as busy around midnight. Requests and
-    fallbacks both follow it — a fallback happens when someone is using the app — so the fallback
-    rate does not swing with the hour."""
+    """`size` moments (seconds since the start of the data, sorted) that follow a daily cycle, nine
+    times busier at its peak than at its trough. Requests and fallbacks both follow it — a
+    fallback happens when someone is using the app — so the fallback rate does not swing with the
+    hour."""
     span_minutes = days * 1440
     minute_of_day = np.arange(span_minutes) % 1440
     weights = 1.0 + 0.8 * np.sin((minute_of_day / 1440.0 - 0.3) * 2 * math.pi)

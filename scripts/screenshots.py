@@ -15,7 +15,7 @@ PAGES = {
     "migration-fallback": "/migration?window=30d",
     "learning-activity": "/learning?window=30d&tutorial=react-hooks",
     "certificates": "/certificates?window=30d",
-    "progress-console": "/console?user=learner-000042&tutorial=kubernetes",
+    "progress-console": "/console?user=learner-000042&tutorial=data-viz",
 }
 
 
