@@ -17,8 +17,8 @@ ENDPOINT_COLUMNS = {
     "errors_4xx": st.column_config.NumberColumn("4xx", format="localized"),
     "errors_5xx": st.column_config.NumberColumn("5xx", format="localized"),
     "error_rate_pct": st.column_config.NumberColumn("error rate", format="%.2f %%"),
-    "avg_ms": st.column_config.NumberColumn("avg", format="%.1f ms"),
-    "p95_ms": st.column_config.NumberColumn("p95", format="%.1f ms"),
+    "avg_ms": st.column_config.NumberColumn("avg", format="%,.1f ms"),
+    "p95_ms": st.column_config.NumberColumn("p95", format="%,.1f ms"),
 }
 
 

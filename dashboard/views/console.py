@@ -159,9 +159,9 @@ def show_progress(snapshot: ProgressSnapshot, blockers: list[str]) -> None:
             table(
                 chapters,
                 column_config={
-                    "watch_time": st.column_config.NumberColumn("watch time", format="%.0f s"),
+                    "watch_time": st.column_config.NumberColumn("watch time", format="%,.0f s"),
                     "last_position": st.column_config.NumberColumn(
-                        "last position", format="%.0f s"
+                        "last position", format="%,.0f s"
                     ),
                 },
             )
