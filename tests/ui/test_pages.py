@@ -69,13 +69,21 @@ def events(engine: Engine) -> int:
         )
 
 
-def watched(engine: Engine, user_id: str, chapter_id: str = "ch-01", seconds: float = 30) -> None:
+def watched(
+    engine: Engine,
+    user_id: str,
+    seconds: float = 30,
+    *,
+    tutorial_id: str = TUTORIAL,
+    completed: bool = False,
+) -> None:
+    """The learner watched chapter ch-01 for `seconds`, through the API."""
     ProgressService(engine).update_chapter_progress(
-        TUTORIAL,
+        tutorial_id,
         user_id,
-        chapter_id=chapter_id,
+        chapter_id="ch-01",
         watch_time=seconds,
-        completed=False,
+        completed=completed,
         last_position=seconds,
         actor=user_id,
         source="api",
@@ -287,16 +295,7 @@ def test_an_override_needs_a_reason_and_is_kept_with_the_certificate(engine: Eng
 @pytest.mark.usefixtures("app_env", "support")
 def test_an_ordinary_award_needs_a_reason_too_and_keeps_it_in_the_history(engine: Engine) -> None:
     service = ProgressService(engine)
-    service.update_chapter_progress(
-        TUTORIAL,
-        "learner-2",
-        chapter_id="ch-01",
-        watch_time=300,
-        completed=True,
-        last_position=300,
-        actor="learner-2",
-        source="api",
-    )
+    watched(engine, "learner-2", 300, completed=True)  # 1 of 1 chapters: eligible
     app = open_page("views/console.py", user="learner-2")
     sign_in(app)
     assert any(i.value.startswith("Eligible") for i in app.tabs[2].info)
@@ -464,16 +463,7 @@ def test_the_reverse_proxys_trusted_header_names_the_operator(
 @pytest.mark.usefixtures("app_env")
 def test_the_console_opens_the_sidebars_tutorial_when_the_learner_has_it(engine: Engine) -> None:
     watched(engine, "learner-1")
-    ProgressService(engine).update_chapter_progress(
-        "react-hooks",
-        "learner-1",
-        chapter_id="ch-01",
-        watch_time=10,
-        completed=False,
-        last_position=10,
-        actor="learner-1",
-        source="api",
-    )
+    watched(engine, "learner-1", tutorial_id="react-hooks")
     for tutorial in ("react-hooks", TUTORIAL):
         app = open_page("views/console.py", user="learner-1", tutorial=tutorial)
         assert str(app.selectbox(key="pair").value).startswith(f"learner-1 · {tutorial} ")
