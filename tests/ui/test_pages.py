@@ -407,12 +407,15 @@ def console_as(user: dict[str, object], user_id: str) -> AppTest:
     return app
 
 
-@pytest.mark.usefixtures("app_env")
-def test_a_signed_in_support_user_writes_under_their_email(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def sam_is_support(app_env: None, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sam is on the support list; learner-1 has watched a chapter."""
     monkeypatch.setenv("PROGRESS_OPS_SUPPORT_USERS", '["sam@example.com"]')
     watched(engine, "learner-1")
+
+
+@pytest.mark.usefixtures("sam_is_support")
+def test_a_signed_in_support_user_writes_under_their_email(engine: Engine) -> None:
     app = console_as({"is_logged_in": True, "email": "sam@example.com", "name": "Sam"}, "learner-1")
     assert [b.label for b in app.sidebar.button] == ["Sign out"]
     assert not app.sidebar.text_input  # no name box when someone is signed in
@@ -422,12 +425,8 @@ def test_a_signed_in_support_user_writes_under_their_email(
     assert ProgressService(engine).history(TUTORIAL, "learner-1")[0].actor == "sam@example.com"
 
 
-@pytest.mark.usefixtures("app_env")
-def test_signed_in_without_the_role_or_signed_out_the_console_is_read_only(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PROGRESS_OPS_SUPPORT_USERS", '["sam@example.com"]')
-    watched(engine, "learner-1")
+@pytest.mark.usefixtures("sam_is_support")
+def test_signed_in_without_the_role_or_signed_out_the_console_is_read_only() -> None:
     eve = console_as({"is_logged_in": True, "email": "eve@example.com"}, "learner-1")
     assert any("eve@example.com does not have the support role" in w.value for w in eve.warning)
     assert not eve.tabs
