@@ -40,6 +40,16 @@ def bucket_for(window: Window) -> timedelta:
     return timedelta(days=1)
 
 
+def bucket_name(window: Window) -> str:
+    """The bucket of `bucket_for(window)` in words, for chart titles: "1 min", "6 h", "UTC day"."""
+    bucket = bucket_for(window)
+    if bucket < timedelta(hours=1):
+        return f"{bucket // timedelta(minutes=1)} min"
+    if bucket < timedelta(days=1):
+        return f"{bucket // timedelta(hours=1)} h"
+    return "UTC day"
+
+
 def timeline_statement(window: Window) -> Select[*tuple[Any, ...]]:
     """Requests, error rate % and p95 ms per time bucket (aligned to the window's start)."""
     return aggregate_statement(window.start, window.end, by="bucket", bucket=bucket_for(window))

@@ -125,7 +125,7 @@ def time_to_certificate_statement(
     """How long learners took from starting a tutorial to its certificate, for certificates
     awarded in the window: days_from, days_to, learners — one row per non-empty bin of
     `bin_days` days, in order. Binned in the database: a row per certificate is tens of
-    thousands of rows over 30 days (148 ms against 46 ms binned, `docs/benchmarks.md`)."""
+    thousands of rows over 30 days, about 3× slower than binned (`docs/benchmarks.md`)."""
     bin_ = func.floor(_days_to_certificate() / bin_days)
     return (
         select(

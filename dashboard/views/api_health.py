@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.state import Filters
 from dashboard.widgets import data_page, empty_state, show_sql, table_panel
-from queries.api_health import bucket_for
+from queries.api_health import bucket_name
 from queries.targets import targets
 from queries.window import Window
 
@@ -38,9 +38,7 @@ def render(filters: Filters, window: Window) -> None:
     if timeline.empty:
         empty_state("No API requests in this window to chart: pick a longer window.")
     else:
-        bucket = bucket_for(window)
-        minutes = int(bucket.total_seconds() // 60)
-        per = f"per {minutes} min" if minutes < 60 else f"per {minutes // 60} h"
+        per = f"per {bucket_name(window)}"
         left, right = st.columns(2)
         left.plotly_chart(
             charts.line_with_target(

@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.state import Filters
 from dashboard.widgets import csv_download, data_page, empty_state, export_header, show_sql, table
-from queries.api_health import bucket_for
+from queries.api_health import bucket_name
 from queries.targets import Target, evaluate, format_value, targets
 from queries.window import Window, utc_midnight
 
@@ -92,15 +92,6 @@ def _card(target: Target, report: Row, series: pd.Series, bucket: str) -> None:
             st.caption(budget)
 
 
-def _bucket_name(window: Window) -> str:
-    bucket = bucket_for(window)
-    if bucket < timedelta(hours=1):
-        return f"{bucket // timedelta(minutes=1)} min"
-    if bucket < timedelta(days=1):
-        return f"{bucket // timedelta(hours=1)} h"
-    return "UTC day"
-
-
 def _grid(daily: pd.DataFrame) -> pd.DataFrame:
     grid = pd.DataFrame({"day (UTC)": pd.to_datetime(daily["day"]).dt.strftime("%a %d %b")})
     for target in targets():
@@ -129,7 +120,7 @@ def render(filters: Filters, window: Window) -> None:
         )
     else:
         st.caption(f"Change against the previous {_span(window)}.")
-        bucket = _bucket_name(window)
+        bucket = bucket_name(window)
         for column, target in zip(st.columns(5), targets(), strict=True):
             with column:
                 _card(target, report[target.key], series[target.key], bucket)

@@ -57,6 +57,10 @@ def test_timeline_buckets_fit_the_window() -> None:
     assert api_health.bucket_for(Window.last("24h", now=START)) == timedelta(hours=1)
     assert api_health.bucket_for(Window.last("7d", now=START)) == timedelta(hours=6)
     assert api_health.bucket_for(Window.last("30d", now=START)) == timedelta(hours=6)
+    names = [api_health.bucket_name(Window.last(w, now=START)) for w in ("1h", "24h", "30d")]
+    assert names == ["1 min", "1 h", "6 h"]
+    ninety_days = Window(START - timedelta(days=90), START)
+    assert api_health.bucket_name(ninety_days) == "UTC day"
 
 
 def test_the_timeline_counts_errors_per_bucket(engine: Engine) -> None:
