@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.state import Filters
 from dashboard.widgets import data_page, empty_state, show_sql, table_panel
-from queries.api_health import bucket_name
+from queries.api_health import bucket_for, bucket_name
 from queries.targets import targets
 from queries.window import Window
 
@@ -35,31 +35,26 @@ def render(filters: Filters, window: Window) -> None:
 
     st.subheader("Over time")
     timeline = data.load("api_timeline", window)
-    if timeline.empty:
+    if not charts.has_points(timeline, "requests"):
         empty_state("No API requests in this window to chart: pick a longer window.")
     else:
         per = f"per {bucket_name(window)}"
-        left, right = st.columns(2)
-        left.plotly_chart(
-            charts.line_with_target(
-                timeline,
-                "bucket",
-                "error_rate_pct",
-                title=f"Error rate {per}",
-                target=goals["error_rate_pct"],
-            ),
-            width="stretch",
-        )
-        right.plotly_chart(
-            charts.line_with_target(
-                timeline,
-                "bucket",
-                "p95_ms",
-                title=f"p95 response time {per}",
-                target=goals["p95_response_ms"],
-            ),
-            width="stretch",
-        )
+        for column, title, goal in (
+            ("error_rate_pct", f"Error rate {per}", "error_rate_pct"),
+            ("p95_ms", f"p95 response time {per} (±1 %)", "p95_response_ms"),
+        ):
+            st.plotly_chart(
+                charts.line_with_target(
+                    timeline,
+                    "bucket",
+                    column,
+                    title=title,
+                    target=goals[goal],
+                    window=window,
+                    bucket=bucket_for(window),
+                ),
+                width="stretch",
+            )
     show_sql("api_timeline", window)
 
 

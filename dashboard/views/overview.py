@@ -17,7 +17,7 @@ from dashboard import data
 from dashboard.state import Filters
 from dashboard.widgets import csv_download, data_page, empty_state, export_header, show_sql, table
 from queries.api_health import bucket_name
-from queries.targets import Target, evaluate, format_value, targets
+from queries.targets import Target, TargetSettings, evaluate, format_value, targets
 from queries.window import Window, utc_midnight
 
 GRID_DAYS = timedelta(days=7)
@@ -29,11 +29,18 @@ _CELL_STYLES = {
 }
 
 
-# What a ratio target's error budget is counted in.
+# What each target is measured over, and what its error budget is counted in (one, many).
+_EVENTS = {
+    "avg_response_ms": ("request", "requests"),
+    "p95_response_ms": ("request", "requests"),
+    "error_rate_pct": ("request", "requests"),
+    "migration_success_pct": ("migration outcome", "migration outcomes"),
+    "fallback_rate_pct": ("operation", "operations"),
+}
 _BAD_EVENTS = {
-    "error_rate_pct": "failed requests",
-    "migration_success_pct": "failed migrations",
-    "fallback_rate_pct": "fallbacks",
+    "error_rate_pct": ("failed request", "failed requests"),
+    "migration_success_pct": ("failed migration", "failed migrations"),
+    "fallback_rate_pct": ("fallback", "fallbacks"),
 }
 
 
@@ -44,28 +51,52 @@ def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _change(report: Row, target: Target) -> str | None:
+def _count(n: int, nouns: tuple[str, str]) -> str:
+    return f"{n:,} {nouns[0] if n == 1 else nouns[1]}"
+
+
+def describe_change(report: Row, span: str) -> tuple[str | None, str | None]:
+    """The card's delta ("+12 ms", "−0.35 pts"; "no change" when it rounds to zero) or, when
+    either window holds too few events to compare (`min_comparison_events`), the sentence saying
+    so instead."""
     change = _number(report["change"])
-    if change is None:
-        return None
-    if target.unit == "ms":
-        return f"{change:+,.0f} ms"
-    return f"{change:+,.2f} pts"
+    if change is not None:
+        shown = round(change) if report["unit"] == "ms" else round(change, 2)
+        if shown == 0:
+            return "no change", None
+        return (f"{shown:+,.0f} ms" if report["unit"] == "ms" else f"{shown:+,.2f} pts"), None
+    nouns = _EVENTS[str(report["key"])]
+    needed = TargetSettings().min_comparison_events
+    before, now = int(report["previous_volume"]), int(report["volume"])
+    if before < needed:
+        return None, (
+            f"Not enough data in the previous {span} to compare: {_count(before, nouns)} "
+            f"(at least {needed:,} needed)."
+        )
+    if now < needed:
+        return None, (
+            f"Too few {nouns[1]} in this window to compare: {now:,} (at least {needed:,} needed)."
+        )
+    return None, None  # a value is missing: "no data" says it
 
 
 def describe_budget(report: Row) -> str | None:
-    """The budget line of a ratio target: "Error budget: 150 of 200 failed requests left (75 %)",
-    or how far it is overspent; None for latency targets and windows without events."""
-    allowed, left, left_pct = (
-        _number(report[k]) for k in ("budget_allowed", "budget_left", "budget_left_pct")
-    )
+    """The budget line of a ratio target, in whole events: "Error budget: 149 of 199 failed
+    requests left (75 %)", overspent, or none when the window is too small to allow a single bad
+    event; None for latency targets and windows without events."""
+    allowed, left = _number(report["budget_allowed"]), _number(report["budget_left"])
     if allowed is None or left is None:
         return None
+    allowed_n, left_n, bad = int(allowed), int(left), int(report["bad"])
     events = _BAD_EVENTS[str(report["key"])]
-    share = "" if left_pct is None else f" ({left_pct:.0f} %)"
-    if left >= 0:
-        return f"Error budget: {left:,.0f} of {allowed:,.0f} {events} left{share}"
-    return f"Error budget overspent: {int(report['bad']):,} {events}, {allowed:,.0f} allowed{share}"
+    total = _count(int(report["total"]), _EVENTS[str(report["key"])])
+    if allowed_n == 0:
+        return f"No error budget: over {total}, a single {events[0]} misses the target" + (
+            f" ({_count(bad, events)} so far)." if bad else "."
+        )
+    if left_n >= 0:
+        return f"Error budget: {left_n:,} of {_count(allowed_n, events)} left ({100 * left_n / allowed_n:.0f} %)"
+    return f"Error budget overspent: {_count(bad, events)}, {allowed_n:,} allowed over {total}"
 
 
 def _span(window: Window) -> str:
@@ -73,23 +104,35 @@ def _span(window: Window) -> str:
     return f"{hours:g} h" if hours < 48 else f"{window.length.days} days"
 
 
-def _card(target: Target, report: Row, series: pd.Series, bucket: str) -> None:
+CARD_WIDTH = 230  # px: five cards in a row on a wide screen, wrapping into rows on a narrow one
+
+
+def _card(target: Target, report: Row, series: pd.Series, bucket: str, span: str) -> None:
     value = _number(report["value"])
-    with st.container(border=True):
+    delta, no_comparison = describe_change(report, span)
+    precision = (
+        " (within ±1 %: read from latency histograms)" if target.key.startswith("p95") else ""
+    )
+    with st.container(border=True, width=CARD_WIDTH):
         st.metric(
             target.label,
             "no data" if value is None else format_value(value, target.unit),
-            delta=_change(report, target),
-            delta_color="inverse" if target.direction == "below" else "normal",
+            delta=delta,
+            delta_color="off"
+            if delta == "no change"
+            else "inverse"
+            if target.direction == "below"
+            else "normal",
+            delta_arrow="off" if delta == "no change" else "auto",
             chart_data=series.dropna().tolist() or None,
             chart_type="line",
-            help=f"Target {target.describe()}. The line: one point per {bucket}.",
+            help=f"Target {target.describe()}{precision}. The line: one point per {bucket}.",
         )
         status = str(report["status"])
         st.markdown(f":{_STATUS_COLOURS[status]}-badge[{status}] target {target.describe()}")
-        budget = describe_budget(report)
-        if budget is not None:
-            st.caption(budget)
+        for line in (no_comparison, describe_budget(report)):
+            if line is not None:
+                st.caption(line)
 
 
 def _grid(daily: pd.DataFrame) -> pd.DataFrame:
@@ -119,13 +162,15 @@ def render(filters: Filters, window: Window) -> None:
             "sidebar, or send traffic to the API."
         )
     else:
-        st.caption(f"Change against the previous {_span(window)}.")
+        span = _span(window)
+        st.caption(f"Change against the previous {span}.")
         bucket = bucket_name(window)
-        for column, target in zip(st.columns(5), targets(), strict=True):
-            with column:
-                _card(target, report[target.key], series[target.key], bucket)
+        with st.container(horizontal=True, gap="small"):
+            for target in targets():
+                _card(target, report[target.key], series[target.key], bucket, span)
 
-    st.subheader(f"Targets by day, {days.start:%d %b} – {days.end:%d %b}")
+    last_day = days.end - timedelta(microseconds=1)  # the window's end is not in it
+    st.subheader(f"Targets by day, {days.start:%d %b} – {last_day:%d %b}")
     if daily.empty:
         empty_state("No day in this period has requests or client events to judge.")
     else:
