@@ -54,9 +54,8 @@ def has_points(data: pd.DataFrame, y: str) -> bool:
 def on_buckets(data: pd.DataFrame, x: str, window: Window, bucket: timedelta) -> pd.DataFrame:
     """`data` with one row per bucket the window touches: buckets without a row get NaN."""
     starts = pd.DatetimeIndex(bucket_starts(window, bucket))
-    keyed = data.assign(**{x: pd.to_datetime(data[x], utc=True)}).set_index(x)
-    keyed.index = keyed.index.as_unit(starts.unit)
-    return keyed.reindex(starts).rename_axis(x).reset_index()
+    keys = pd.DatetimeIndex(pd.to_datetime(data[x], utc=True)).as_unit(starts.unit)
+    return data.drop(columns=x).set_index(keys).reindex(starts).rename_axis(x).reset_index()
 
 
 def time_axis(figure: go.Figure, window: Window, bucket: timedelta) -> go.Figure:

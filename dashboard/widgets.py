@@ -287,6 +287,7 @@ def table_panel(
     extra: str | None = None,
     column_config: Mapping[str, Any] | None = None,
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    caption: str = "",
 ) -> pd.DataFrame:
     """A titled table with its CSV download and its SQL; the empty state when there are no rows.
 
@@ -296,6 +297,8 @@ def table_panel(
     """
     st.subheader(title)
     frame = data.load(name, window, tutorial_id, extra)
+    if caption and not frame.empty:
+        st.caption(caption)
     if frame.empty:
         empty_state(empty)
     else:

@@ -70,12 +70,13 @@ def describe_change(report: Row, span: str) -> tuple[str | None, str | None]:
     before, now = int(report["previous_volume"]), int(report["volume"])
     if before < needed:
         return None, (
-            f"Not enough data in the previous {span} to compare: {_count(before, nouns)} "
-            f"(at least {needed:,} needed)."
+            f"No change shown: not enough data in the previous {span} "
+            f"({_count(before, nouns)}; {needed:,} needed)."
         )
     if now < needed:
-        return None, (
-            f"Too few {nouns[1]} in this window to compare: {now:,} (at least {needed:,} needed)."
+        return (
+            None,
+            f"No change shown: too few {nouns[1]} in this window ({now:,}; {needed:,} needed).",
         )
     return None, None  # a value is missing: "no data" says it
 
@@ -95,7 +96,8 @@ def describe_budget(report: Row) -> str | None:
             f" ({_count(bad, events)} so far)." if bad else "."
         )
     if left_n >= 0:
-        return f"Error budget: {left_n:,} of {_count(allowed_n, events)} left ({100 * left_n / allowed_n:.0f} %)"
+        share = 100 * left_n / allowed_n
+        return f"Error budget: {left_n:,} of {_count(allowed_n, events)} left ({share:.0f}\u00a0%)"
     return f"Error budget overspent: {_count(bad, events)}, {allowed_n:,} allowed over {total}"
 
 
@@ -104,7 +106,7 @@ def _span(window: Window) -> str:
     return f"{hours:g} h" if hours < 48 else f"{window.length.days} days"
 
 
-CARD_WIDTH = 230  # px: five cards in a row on a wide screen, wrapping into rows on a narrow one
+CARD_WIDTH = 180  # px: five cards in a row on a wide screen, three at 1024 px, one on a phone
 
 
 def _card(target: Target, report: Row, series: pd.Series, bucket: str, span: str) -> None:
@@ -126,7 +128,8 @@ def _card(target: Target, report: Row, series: pd.Series, bucket: str, span: str
             delta_arrow="off" if delta == "no change" else "auto",
             chart_data=series.dropna().tolist() or None,
             chart_type="line",
-            help=f"Target {target.describe()}{precision}. The line: one point per {bucket}.",
+            help=f"Target {target.describe()}{precision}. The line: one point per {bucket} with "
+            "events (buckets without any are left out).",
         )
         status = str(report["status"])
         st.markdown(f":{_STATUS_COLOURS[status]}-badge[{status}] target {target.describe()}")
@@ -135,10 +138,20 @@ def _card(target: Target, report: Row, series: pd.Series, bucket: str, span: str
                 st.caption(line)
 
 
+# The grid's column names: short, so the day and all five targets fit a 1024 px screen.
+GRID_LABELS = {
+    "avg_response_ms": "avg time",
+    "p95_response_ms": "p95 time",
+    "error_rate_pct": "error rate",
+    "migration_success_pct": "migration",
+    "fallback_rate_pct": "fallback",
+}
+
+
 def _grid(daily: pd.DataFrame) -> pd.DataFrame:
-    grid = pd.DataFrame({"day (UTC)": pd.to_datetime(daily["day"]).dt.strftime("%a %d %b")})
+    grid = pd.DataFrame({"UTC day": pd.to_datetime(daily["day"]).dt.strftime("%a %d %b")})
     for target in targets():
-        grid[target.label] = [
+        grid[GRID_LABELS[target.key]] = [
             evaluate(target, None if pd.isna(value) else float(value)).status
             for value in daily[target.key]
         ]
@@ -165,7 +178,7 @@ def render(filters: Filters, window: Window) -> None:
         span = _span(window)
         st.caption(f"Change against the previous {span}.")
         bucket = bucket_name(window)
-        with st.container(horizontal=True, gap="small"):
+        with st.container(horizontal=True, gap="xsmall"):
             for target in targets():
                 _card(target, report[target.key], series[target.key], bucket, span)
 
