@@ -65,12 +65,12 @@ def time_axis(figure: go.Figure, window: Window, bucket: timedelta) -> go.Figure
     first, last = (
         (starts[0], window.end) if bucket < DAY else (starts[0] - DAY / 2, starts[-1] + DAY / 2)
     )
-    if window.length <= timedelta(hours=3):
-        ticks = "%H:%M"
-    elif window.length <= 2 * DAY:
-        ticks = "%H:%M<br>%d %b"
-    else:
+    if bucket >= DAY or window.length > 2 * DAY:
         ticks = "%d %b"
+    elif window.length <= timedelta(hours=3):
+        ticks = "%H:%M"
+    else:
+        ticks = "%H:%M<br>%d %b"
     figure.update_xaxes(range=[first, last], tickformat=ticks, type="date")
     if bucket >= DAY and len(starts) <= 10:
         figure.update_xaxes(dtick=DAY / timedelta(milliseconds=1))
@@ -225,7 +225,8 @@ def awards_per_day(data: pd.DataFrame, window: Window) -> go.Figure:
     figure.update_layout(
         barmode="stack",
         showlegend=True,
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15, "yanchor": "top"},
+        margin={"b": 50},
         yaxis2={
             "title": "cumulative",
             "overlaying": "y",

@@ -17,7 +17,7 @@ COUNT = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="%.1f %%")
 SECONDS = st.column_config.NumberColumn(format="%,.0f s")
 WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
-CONSOLE = st.column_config.LinkColumn("console", display_text="open in console", width="small")
+CONSOLE = st.column_config.LinkColumn("console", display_text="open", width="small")
 NO_ACTIVITY = "No learning activity in this window: pick a longer window or another tutorial."
 
 
