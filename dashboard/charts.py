@@ -169,3 +169,37 @@ def awards_per_day(data: pd.DataFrame) -> go.Figure:
         },
     )
     return figure
+
+
+def add_annotations(figure: go.Figure, marks: pd.DataFrame) -> go.Figure:
+    """Draw annotations (`queries.annotations`: at, ends_at, kind, text, author) on a time chart:
+    a grey vertical line at each `at`, a shaded band for a range, the text on hover. The lines
+    live on a hidden 0–1 axis, so they span the chart whatever its values."""
+    if marks.empty:
+        return figure
+    x: list[object] = []
+    y: list[float | None] = []
+    hover: list[str] = []
+    for mark in marks.itertuples(index=False):
+        label = f"{mark.kind}: {mark.text}<br>{mark.author} · {mark.at:%Y-%m-%d %H:%M} UTC"
+        x += [mark.at, mark.at, None]
+        y += [0, 1, None]
+        hover += [label, label, ""]
+        if not pd.isna(mark.ends_at):
+            figure.add_vrect(
+                x0=mark.at, x1=mark.ends_at, fillcolor=GREY, opacity=0.12, line_width=0
+            )
+    figure.add_scatter(
+        x=x,
+        y=y,
+        yaxis="y9",
+        mode="lines",
+        line={"color": GREY, "width": 1, "dash": "dot"},
+        text=hover,
+        hovertemplate="%{text}<extra></extra>",
+        name="annotations",
+    )
+    figure.update_layout(
+        yaxis9={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True}
+    )
+    return figure
