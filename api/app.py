@@ -15,9 +15,9 @@ from functools import partial
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.annotations import router as annotations_router
 from api.auth import Authenticator
 from api.errors import install_error_handlers
-from api.annotations import router as annotations_router
 from api.handlers import router
 from api.logging_middleware import RequestLogMiddleware
 from api.metrics import ApiMetrics

@@ -14,14 +14,16 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.metrics import ApiMetrics
 from progress import routes
 from progress.request_log import RequestLog
+
+if TYPE_CHECKING:  # api.metrics imports api.auth, which imports this module
+    from api.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)
 

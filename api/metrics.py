@@ -142,9 +142,7 @@ def check_scraper(request: Request, settings: ApiSettings) -> None:
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         hash_token(token.strip()), settings.metrics_token_sha256
     ):
-        raise ApiError(
-            401, "unauthenticated", "Send the metrics bearer token.", headers=_CHALLENGE
-        )
+        raise ApiError(401, "unauthenticated", "Send the metrics bearer token.", headers=_CHALLENGE)
 
 
 router = APIRouter(tags=["operations"])

@@ -185,7 +185,7 @@ def add_annotations(figure: go.Figure, marks: pd.DataFrame) -> go.Figure:
         x += [mark.at, mark.at, None]
         y += [0, 1, None]
         hover += [label, label, ""]
-        if not pd.isna(mark.ends_at):
+        if mark.ends_at is not None and mark.ends_at is not pd.NaT:
             figure.add_vrect(
                 x0=mark.at, x1=mark.ends_at, fillcolor=GREY, opacity=0.12, line_width=0
             )

@@ -6,14 +6,16 @@ A run that changes the schema leaves an annotation on the dashboard's charts ("s
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import create_engine, inspect, pool
 
 from progress.annotations import record_schema_migration
 from progress.db import database_url
-from progress.schema import annotations, metadata
+from progress.schema import annotations_table, metadata
 
 config = context.config
 target_metadata = metadata
@@ -24,7 +26,12 @@ def run_migrations_online() -> None:
     connectable = create_engine(url, poolclass=pool.NullPool)
     reached: list[str] = []
 
-    def note_step(*, heads: set[str], **_: Any) -> None:
+    def note_step(
+        ctx: MigrationContext,
+        step: MigrationInfo,
+        heads: Collection[Any],
+        run_args: Mapping[str, Any],
+    ) -> None:
         reached[:] = sorted(heads)
 
     with connectable.connect() as connection:
@@ -33,7 +40,7 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
-            if reached and inspect(connection).has_table(annotations.name):
+            if reached and inspect(connection).has_table(annotations_table.name):
                 record_schema_migration(connection, ", ".join(reached))
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, insert
 
 from progress.db import run_with_retry
 from progress.errors import InvalidInput
-from progress.schema import ANNOTATION_KINDS, annotations
+from progress.schema import ANNOTATION_KINDS, annotations_table
 from progress.validation import check_id, has_control_characters
 
 MAX_TEXT_LENGTH: Final = 500
@@ -83,7 +83,6 @@ def check_times(
     return at.astimezone(UTC), None if ends_at is None else ends_at.astimezone(UTC)
 
 
-
 def add_annotation(
     engine: Engine,
     *,
@@ -125,9 +124,9 @@ def write_annotation(
 ) -> Annotation:
     """Insert checked values on the caller's connection (in its transaction)."""
     new_id = connection.execute(
-        insert(annotations)
+        insert(annotations_table)
         .values(at=at, ends_at=ends_at, kind=kind, text=text, author=author)
-        .returning(annotations.c.id)
+        .returning(annotations_table.c.id)
     ).scalar_one()
     return Annotation(id=new_id, at=at, ends_at=ends_at, kind=kind, text=text, author=author)
 

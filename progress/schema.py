@@ -295,7 +295,7 @@ learner_tutorial_days = Table(
 
 # Marks on the dashboard's time charts: deploys, notes, alerts, schema migrations… A point in
 # time (`ends_at` NULL) or a range [at, ends_at). Written only through `progress.annotations`.
-annotations = Table(
+annotations_table = Table(
     "annotations",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Select, Text, func, literal, null, or_, select, union_all
 
-from progress.schema import annotations, progress_events
+from progress.schema import annotations_table, progress_events
 from queries.rollups import utc_trunc
 from queries.window import Window
 
@@ -22,7 +22,7 @@ def annotations_statement(window: Window) -> Select[*tuple[Any, ...]]:
     """at, ends_at, kind, text, author — oldest first: annotations that start in the window or
     whose range reaches into it, and per hour with support resets or restores, a `support` mark
     (at the hour's start, or the window's start for its first partial hour)."""
-    stored = annotations.c
+    stored = annotations_table.c
     events = progress_events.c
     hour = utc_trunc("hour", events.occurred_at)
     count = func.count()
@@ -43,9 +43,7 @@ def annotations_statement(window: Window) -> Select[*tuple[Any, ...]]:
         events.occurred_at < window.end,
     )
     marks = union_all(
-        select(
-            stored.at, stored.ends_at, stored.kind, stored.text, stored.author
-        ).where(
+        select(stored.at, stored.ends_at, stored.kind, stored.text, stored.author).where(
             stored.at < window.end,
             or_(stored.at >= window.start, stored.ends_at > window.start),
         ),

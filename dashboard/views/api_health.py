@@ -44,26 +44,26 @@ def render(filters: Filters, window: Window) -> None:
         left.plotly_chart(
             charts.add_annotations(
                 charts.line_with_target(
-                timeline,
-                "bucket",
-                "error_rate_pct",
-                title=f"Error rate {per}",
-                target=goals["error_rate_pct"],
-            ),
-            marks,
+                    timeline,
+                    "bucket",
+                    "error_rate_pct",
+                    title=f"Error rate {per}",
+                    target=goals["error_rate_pct"],
+                ),
+                marks,
             ),
             width="stretch",
         )
         right.plotly_chart(
             charts.add_annotations(
                 charts.line_with_target(
-                timeline,
-                "bucket",
-                "p95_ms",
-                title=f"p95 response time {per}",
-                target=goals["p95_response_ms"],
-            ),
-            marks,
+                    timeline,
+                    "bucket",
+                    "p95_ms",
+                    title=f"p95 response time {per}",
+                    target=goals["p95_response_ms"],
+                ),
+                marks,
             ),
             width="stretch",
         )

@@ -156,7 +156,7 @@ def _annotations(filters: Filters, window: Window) -> None:
     with st.expander(f"Annotations in this window ({len(marks):,})", icon=":material/push_pin:"):
         if marks.empty:
             empty_state(
-                "No annotations in this window. Add one with `progress-ops annotate \"deploy "
+                'No annotations in this window. Add one with `progress-ops annotate "deploy '
                 '2.4.1" --kind deploy` or `POST /v1/annotations`.'
             )
             return

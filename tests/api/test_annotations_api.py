@@ -10,13 +10,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from progress import routes
-from progress.schema import annotations
+from progress.schema import annotations_table
 from tests.api.conftest import AS_LEARNER, AS_SERVICE, SERVICE_NAME
 
 
 def count(engine: Engine) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(annotations)).scalar_one())
+        return int(
+            connection.execute(select(func.count()).select_from(annotations_table)).scalar_one()
+        )
 
 
 def test_a_service_token_adds_an_annotation_under_its_name(
@@ -65,8 +67,10 @@ def test_annotating_without_credentials_is_a_401(client: TestClient, engine: Eng
         ({"text": "x" * 501}, "text"),
         ({"text": "deploy", "kind": "party"}, "kind"),
         ({"text": "deploy", "at": "2026-12-02T10:00:00"}, "at"),
-        ({"text": "deploy", "at": "2026-12-02T10:00:00Z", "endsAt": "2026-12-02T09:00:00Z"},
-         "endsAt"),
+        (
+            {"text": "deploy", "at": "2026-12-02T10:00:00Z", "endsAt": "2026-12-02T09:00:00Z"},
+            "endsAt",
+        ),
         ({"text": 42}, "text"),
         ({}, "text"),
     ],

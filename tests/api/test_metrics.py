@@ -24,7 +24,9 @@ LOCAL = ("127.0.0.1", 50_000)
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-def local_client(service: ProgressService, request_log: RequestLog, **overrides: object) -> TestClient:
+def local_client(
+    service: ProgressService, request_log: RequestLog, **overrides: object
+) -> TestClient:
     app = create_app(service, settings(**overrides), request_log=request_log)
     return TestClient(app, client=LOCAL, raise_server_exceptions=False)
 

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 
 from commands import main
 from progress.annotations import add_annotation
 from progress.db import MIGRATIONS_DIR
 from progress.errors import InvalidInput
-from progress.schema import annotations, progress_events
+from progress.models import Source
+from progress.schema import annotations_table, progress_events
 from progress.service import ProgressService
 from queries.annotations import annotations_statement
 from queries.sql import frame
@@ -26,7 +27,9 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def stored(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as connection:
-        rows = connection.execute(select(annotations).order_by(annotations.c.id)).mappings()
+        rows = connection.execute(
+            select(annotations_table).order_by(annotations_table.c.id)
+        ).mappings()
         return [dict(row) for row in rows]
 
 
@@ -50,7 +53,12 @@ def test_an_annotation_without_a_time_is_now_and_may_span_a_range(engine: Engine
     before = datetime.now(UTC)
     point = add_annotation(engine, text="note", author="sam")
     incident = add_annotation(
-        engine, text="db failover", kind="incident", author="sam", at=NOW, ends_at=NOW + timedelta(hours=1)
+        engine,
+        text="db failover",
+        kind="incident",
+        author="sam",
+        at=NOW,
+        ends_at=NOW + timedelta(hours=1),
     )
     assert point.kind == "note"
     assert before <= point.at <= datetime.now(UTC)
@@ -87,7 +95,11 @@ def test_the_window_lists_annotations_that_start_in_it_or_reach_into_it(engine: 
     window = Window(NOW - timedelta(hours=6), NOW)
     for text, at, ends_at in [
         ("before, a point", window.start - timedelta(minutes=1), None),
-        ("before, reaching in", window.start - timedelta(hours=1), window.start + timedelta(hours=1)),
+        (
+            "before, reaching in",
+            window.start - timedelta(hours=1),
+            window.start + timedelta(hours=1),
+        ),
         ("inside", window.start + timedelta(hours=2), None),
         ("at the end: outside", window.end, None),
     ]:
@@ -100,12 +112,13 @@ def test_the_window_lists_annotations_that_start_in_it_or_reach_into_it(engine: 
 def test_support_resets_and_restores_are_one_mark_per_hour_with_their_counts(
     engine: Engine, service: ProgressService
 ) -> None:
-    for user, source in [
+    users: list[tuple[str, Source]] = [
         ("learner-1", "console"),
         ("learner-2", "console"),
         ("learner-3", "console"),
         ("learner-9", "api"),  # not support
-    ]:
+    ]
+    for user, source in users:
         service.update_chapter_progress(
             "sql-basics",
             user,
@@ -128,7 +141,9 @@ def test_support_resets_and_restores_are_one_mark_per_hour_with_their_counts(
             .where(progress_events.c.user_id == "learner-3", progress_events.c.kind == "reset")
             .values(occurred_at=hour - timedelta(minutes=30))
         )
-    marks = frame(engine, annotations_statement(Window(hour - timedelta(hours=2), hour + timedelta(hours=1))))
+    marks = frame(
+        engine, annotations_statement(Window(hour - timedelta(hours=2), hour + timedelta(hours=1)))
+    )
     assert list(marks["kind"]) == ["support", "support"]
     assert list(marks["at"]) == [hour - timedelta(hours=1), hour]
     assert list(marks["text"]) == [
@@ -146,7 +161,16 @@ def test_progress_ops_annotate_stores_a_deploy_mark(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
     code = main(
-        ["annotate", "deploy 2.4.1", "--kind", "deploy", "--at", "2026-12-01T10:30", "--author", "ci"]
+        [
+            "annotate",
+            "deploy 2.4.1",
+            "--kind",
+            "deploy",
+            "--at",
+            "2026-12-01T10:30",
+            "--author",
+            "ci",
+        ]
     )
     assert code == 0
     assert "(deploy) at 2026-12-01 10:30:00 UTC: deploy 2.4.1" in capsys.readouterr().out
@@ -191,5 +215,4 @@ def test_a_schema_upgrade_leaves_a_migration_annotation(engine: Engine, database
         "system",
     )
     command.upgrade(config, "head")  # nothing to do: no second mark
-    with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(annotations)).scalar_one() == 1
+    assert len(stored(engine)) == 1

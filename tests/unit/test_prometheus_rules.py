@@ -17,7 +17,10 @@ from progress.request_log import RequestLog
 
 RULES = Path(__file__).resolve().parents[2] / "docs" / "prometheus-rules.yml"
 BUDGETS = {"availability": 0.01, "latency": 0.05, "migration": 0.10, "fallback": 0.05}
-TIERS = {"page": [("1h", "5m", 14.4), ("6h", "30m", 6)], "ticket": [("1d", "2h", 3), ("3d", "6h", 1)]}
+TIERS: dict[str, list[tuple[str, str, float]]] = {
+    "page": [("1h", "5m", 14.4), ("6h", "30m", 6)],
+    "ticket": [("1d", "2h", 3), ("3d", "6h", 1)],
+}
 METRIC = re.compile(r"\b(progress_ops[a-z0-9_:]*)")
 
 
@@ -29,8 +32,9 @@ def rules() -> list[dict[str, Any]]:
 def exported_names() -> set[str]:
     """Every sample name the exposition has, once each metric has a labelled series."""
     metrics = ApiMetrics(RequestLog(create_engine("postgresql+psycopg://")))  # never connects
-    metrics.observe_request(route="/v1/tutorials/progress/{tutorial_id}", method="GET",
-                            status_code=200, seconds=0.1)
+    metrics.observe_request(
+        route="/v1/tutorials/progress/{tutorial_id}", method="GET", status_code=200, seconds=0.1
+    )
     text = metrics.exposition().decode()
     return {
         sample.name for family in text_string_to_metric_families(text) for sample in family.samples
