@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import DateTime, Select, Text, func, literal, null, or_, select, union_all
+from sqlalchemy import DateTime, Select, Text, case, func, literal, null, or_, select, union_all
 
 from progress.schema import annotations_table, progress_events
 from queries.rollups import utc_trunc
 from queries.window import Window
 
 SUPPORT_KINDS = ("reset", "restore")
+
+
+def _counted(number: Any, noun: str) -> Any:
+    """ "1 reset", "12 resets", or NULL for none (which `concat_ws` skips)."""
+    return case(
+        (number == 1, f"1 {noun}"),
+        (number > 1, func.format(f"%s {noun}s", number)),
+    )
 
 
 def annotations_statement(window: Window) -> Select[*tuple[Any, ...]]:
@@ -30,10 +38,14 @@ def annotations_statement(window: Window) -> Select[*tuple[Any, ...]]:
         func.greatest(hour, literal(window.start, DateTime(timezone=True))).label("at"),
         null().cast(DateTime(timezone=True)).label("ends_at"),
         literal("support", Text).label("kind"),
-        func.format(
-            "support: %s resets and %s restores this hour",
-            count.filter(events.kind == "reset"),
-            count.filter(events.kind == "restore"),
+        func.concat(
+            "support: ",
+            func.concat_ws(
+                ", ",
+                _counted(count.filter(events.kind == "reset"), "reset"),
+                _counted(count.filter(events.kind == "restore"), "restore"),
+            ),
+            " this hour",
         ).label("text"),
         func.string_agg(events.actor.distinct(), literal(", ", Text)).label("author"),
     ).where(

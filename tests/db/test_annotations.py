@@ -147,8 +147,8 @@ def test_support_resets_and_restores_are_one_mark_per_hour_with_their_counts(
     assert list(marks["kind"]) == ["support", "support"]
     assert list(marks["at"]) == [hour - timedelta(hours=1), hour]
     assert list(marks["text"]) == [
-        "support: 1 resets and 0 restores this hour",
-        "support: 2 resets and 1 restores this hour",
+        "support: 1 reset this hour",
+        "support: 2 resets, 1 restore this hour",
     ]
     assert marks["author"].iloc[1] == "kim@support, sam@support"
 
