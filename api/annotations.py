@@ -3,8 +3,6 @@ dashboard's charts. Learners may not (403); the author is the service token's na
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -13,18 +11,16 @@ from api.auth import CallerDep
 from api.body_limit import LimitedBodyRoute
 from api.errors import ApiError, ErrorBody
 from progress import routes
-from progress.annotations import MAX_TEXT_LENGTH, add_annotation
+from progress.annotations import MAX_TEXT_LENGTH, Annotation, add_annotation
 from progress.schema import ANNOTATION_KINDS
 from progress.service import ProgressService
 
 _KINDS = ", ".join(ANNOTATION_KINDS)
 
 
-class _Camel(BaseModel):
+class AnnotationRequest(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
 
-
-class AnnotationRequest(_Camel):
     text: str = Field(
         min_length=1, max_length=MAX_TEXT_LENGTH, description="One line, e.g. `deploy 2.4.1`"
     )
@@ -37,22 +33,13 @@ class AnnotationRequest(_Camel):
     )
 
 
-class AnnotationCreated(_Camel):
-    id: int
-    at: datetime
-    ends_at: datetime | None
-    kind: str
-    text: str
-    author: str
-
-
 router = APIRouter(tags=["operations"], route_class=LimitedBodyRoute)
 
 
 @router.post(
     routes.ANNOTATIONS,
     status_code=201,
-    response_model=AnnotationCreated,
+    response_model=Annotation,
     responses={
         status: {"model": ErrorBody, "description": description}
         for status, description in (
@@ -64,26 +51,16 @@ router = APIRouter(tags=["operations"], route_class=LimitedBodyRoute)
         )
     },
 )
-def create_annotation(
-    request: Request, body: AnnotationRequest, caller: CallerDep
-) -> AnnotationCreated:
+def create_annotation(request: Request, body: AnnotationRequest, caller: CallerDep) -> Annotation:
     """Mark the dashboard's time charts: a deploy, an incident, a note (service tokens only)."""
     if caller.role != "service":
         raise ApiError(403, "forbidden", "Only service tokens may add annotations.")
     service: ProgressService = request.app.state.service
-    annotation = add_annotation(
+    return add_annotation(
         service.engine,
         text=body.text,
         kind=body.kind,
         author=caller.actor,
         at=body.at,
         ends_at=body.ends_at,
-    )
-    return AnnotationCreated(
-        id=annotation.id,
-        at=annotation.at,
-        ends_at=annotation.ends_at,
-        kind=annotation.kind,
-        text=annotation.text,
-        author=annotation.author,
     )

@@ -16,10 +16,11 @@ Every value is checked before anything is written; a bad one raises `InvalidInpu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 from sqlalchemy import Connection, Engine, insert
 
 from progress.db import run_with_retry
@@ -34,8 +35,11 @@ SYSTEM_AUTHOR: Final = "system"
 _LABELS: Final = {"at": "At", "ends_at": "Ends at"}
 
 
-@dataclass(frozen=True)
-class Annotation:
+class Annotation(BaseModel):
+    """A stored annotation; as JSON (`by_alias=True`) camelCase, as the API answers it."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
     id: int
     at: datetime
     ends_at: datetime | None

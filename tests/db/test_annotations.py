@@ -153,31 +153,23 @@ def test_support_resets_and_restores_are_one_mark_per_hour_with_their_counts(
     assert marks["author"].iloc[1] == "kim@support, sam@support"
 
 
-def test_progress_ops_annotate_stores_a_deploy_mark(
-    engine: Engine,
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def cli_on_test_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
-    code = main(
-        [
-            "annotate",
-            "deploy 2.4.1",
-            "--kind",
-            "deploy",
-            "--at",
-            "2026-12-01T10:30",
-            "--author",
-            "ci",
-        ]
-    )
-    assert code == 0
+
+
+@pytest.mark.usefixtures("cli_on_test_database")
+def test_progress_ops_annotate_stores_a_deploy_mark(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = "--kind deploy --at 2026-12-01T10:30 --author ci".split()
+    assert main(["annotate", "deploy 2.4.1", *arguments]) == 0
     assert "(deploy) at 2026-12-01 10:30:00 UTC: deploy 2.4.1" in capsys.readouterr().out
     [row] = stored(engine)
     assert (row["at"], row["author"]) == (datetime(2026, 12, 1, 10, 30, tzinfo=UTC), "ci")
 
 
+@pytest.mark.usefixtures("cli_on_test_database")
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -187,14 +179,8 @@ def test_progress_ops_annotate_stores_a_deploy_mark(
     ],
 )
 def test_progress_ops_annotate_with_bad_input_exits_2_and_writes_nothing(
-    engine: Engine,
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    arguments: list[str],
-    message: str,
+    engine: Engine, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["annotate", "deploy", *arguments]) == 2
     assert message in capsys.readouterr().err
     assert stored(engine) == []
