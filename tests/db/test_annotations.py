@@ -162,7 +162,7 @@ def cli_on_test_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> 
 def test_progress_ops_annotate_stores_a_deploy_mark(
     engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arguments = "--kind deploy --at 2026-12-01T10:30 --author ci".split()
+    arguments = ["--kind", "deploy", "--at", "2026-12-01T10:30", "--author", "ci"]
     assert main(["annotate", "deploy 2.4.1", *arguments]) == 0
     assert "(deploy) at 2026-12-01 10:30:00 UTC: deploy 2.4.1" in capsys.readouterr().out
     [row] = stored(engine)
