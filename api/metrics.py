@@ -36,6 +36,7 @@ from progress.telemetry import ClientEvent, FallbackOperation, MigrationOutcome
 # Seconds; 0.2 and 0.5 are the targets' bounds (avg < 200 ms, p95 < 500 ms).
 LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
 _CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestLogCollector(Collector):
@@ -67,6 +68,7 @@ class ApiMetrics:
 
     def __init__(self, request_log: RequestLog | None) -> None:
         self.registry = CollectorRegistry()
+        self._series: dict[tuple[str, str, int], tuple[Counter, PromHistogram]] = {}
         self.requests = Counter(
             "progress_ops_http_requests",
             "HTTP requests answered, by route template, method and status class (2xx, 4xx, 5xx).",
@@ -102,10 +104,19 @@ class ApiMetrics:
             self.registry.register(RequestLogCollector(request_log))
 
     def observe_request(self, *, route: str, method: str, status_code: int, seconds: float) -> None:
-        self.requests.labels(
-            route=route, method=method, status_class=f"{status_code // 100}xx"
-        ).inc()
-        self.latency.labels(route=route, method=method).observe(seconds)
+        """Count one answered request. Label values are bounded: routes are templates (or
+        `<unmatched>`), an unusual method is `other`, a status is its class."""
+        key = (route, method if method in _METHODS else "other", status_code // 100)
+        series = self._series.get(key)
+        if series is None:  # labels() costs more than the update itself: look it up once
+            route, method, status_class = key
+            series = self._series[key] = (
+                self.requests.labels(route=route, method=method, status_class=f"{status_class}xx"),
+                self.latency.labels(route=route, method=method),
+            )
+        count, latency = series
+        count.inc()
+        latency.observe(seconds)
 
     def count_client_events(self, events: Sequence[ClientEvent]) -> None:
         """Count telemetry that was stored."""

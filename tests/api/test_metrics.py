@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from api.app import create_app
 from api.auth import hash_token
+from api.metrics import ApiMetrics
 from progress import routes
 from progress.request_log import RequestLog
 from progress.schema import api_logs
@@ -127,3 +128,18 @@ def test_metrics_are_open_on_this_machine_unless_turned_off(
         assert client.get(routes.METRICS).status_code == 200
     with local_client(service, request_log, metrics_open_on_localhost=False) as client:
         assert client.get(routes.METRICS).status_code == 403
+
+
+def test_an_unusual_method_is_counted_as_other_so_label_values_stay_bounded() -> None:
+    metrics = ApiMetrics(None)
+    for method in ("BREW", "PROPFIND", "GET"):
+        metrics.observe_request(route="<unmatched>", method=method, status_code=405, seconds=0.001)
+    families = text_string_to_metric_families(metrics.exposition().decode())
+    methods = {
+        sample.labels["method"]
+        for family in families
+        if family.name == "progress_ops_http_requests"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+    assert methods == {"other", "GET"}
