@@ -6,7 +6,9 @@ for schema migrations (`record_schema_migration`, run by the Alembic environment
 alert evaluator is wired in, for alert firings and resolutions:
 
     add_annotation(engine, kind="alert", text="error rate burning 14.4× budget: paging",
-                   author="alerts", at=fired_at)
+                   author="alerts", at=fired_at)                       # firing: a line
+    add_annotation(engine, kind="alert", text="error rate back within budget",
+                   author="alerts", at=fired_at, ends_at=resolved_at)  # resolved: a band
 
 Support resets and restores are not written here: the dashboard counts them per hour from
 `progress_events` (`queries.annotations`), since one mark per learner would bury the chart.
