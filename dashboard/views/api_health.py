@@ -39,24 +39,31 @@ def render(filters: Filters, window: Window) -> None:
         empty_state("No API requests in this window to chart: pick a longer window.")
     else:
         per = f"per {bucket_name(window)}"
+        marks = data.load("annotations", window)
         left, right = st.columns(2)
         left.plotly_chart(
-            charts.line_with_target(
-                timeline,
-                "bucket",
-                "error_rate_pct",
-                title=f"Error rate {per}",
-                target=goals["error_rate_pct"],
+            charts.add_annotations(
+                charts.line_with_target(
+                    timeline,
+                    "bucket",
+                    "error_rate_pct",
+                    title=f"Error rate {per}",
+                    target=goals["error_rate_pct"],
+                ),
+                marks,
             ),
             width="stretch",
         )
         right.plotly_chart(
-            charts.line_with_target(
-                timeline,
-                "bucket",
-                "p95_ms",
-                title=f"p95 response time {per}",
-                target=goals["p95_response_ms"],
+            charts.add_annotations(
+                charts.line_with_target(
+                    timeline,
+                    "bucket",
+                    "p95_ms",
+                    title=f"p95 response time {per}",
+                    target=goals["p95_response_ms"],
+                ),
+                marks,
             ),
             width="stretch",
         )

@@ -21,6 +21,7 @@ DAILY_CHARTS = (
 def render(filters: Filters, window: Window) -> None:
     goals = {target.key: target for target in targets()}
     daily = data.load("daily_targets", window)
+    marks = data.load("annotations", window)
     if daily.empty:
         empty_state("No client events in this window: pick a longer window in the sidebar.")
     else:
@@ -31,10 +32,8 @@ def render(filters: Filters, window: Window) -> None:
                 if series.empty:
                     empty_state(f"No {noun} outcomes in this window to chart.")
                 else:
-                    st.plotly_chart(
-                        charts.line_with_target(series, "day", key, title=title, target=goal),
-                        width="stretch",
-                    )
+                    figure = charts.line_with_target(series, "day", key, title=title, target=goal)
+                    st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
     show_sql("daily_targets", window)
 
     left, right = st.columns(2)
