@@ -8,9 +8,9 @@ retry), ask for their certificate once done, now and then reset; some upload a l
 (`migrate`), and clients report failed migrations and local fallbacks (`events`).
 
 What the clients live through is a `Conditions`: by default a healthy service (no invalid
-requests, 1 % of operations served from localStorage, 3 % of migrations failing: every target
+requests, 1 % of operations served from localStorage, 2 % of migrations failing: every target
 met); with `--incident`, an incident on purpose (5 % invalid requests, 15 % fallbacks, 35 % failed
-migrations, and a quarter of the writes uploaded slowly, as over a bad mobile network, so the
+migrations, and 40 % of the writes uploaded slowly, as over a bad mobile network, so the
 response times the API measures go above target). `--error-rate E` overrides the share of
 deliberately invalid requests (a score above the maximum, a negative watch time, a missing userId).
 
@@ -44,7 +44,7 @@ MAX_SECONDS: Final = 3600
 MAX_IN_FLIGHT: Final = 64
 CHAPTERS_PER_TUTORIAL: Final = 6
 CHAPTER_SECONDS: Final = 240.0
-SLOW_UPLOAD_SECONDS: Final = 1.0  # how long a slow client takes to send a body
+SLOW_UPLOAD_SECONDS: Final = 1.5  # how long a slow client takes to send a body
 SLOW_UPLOAD_PIECES: Final = 4
 
 
@@ -59,10 +59,10 @@ class Conditions:
 
 
 HEALTHY: Final = Conditions(
-    error_rate=0.0, fallback_rate=0.01, migration_failure_rate=0.03, slow_write_rate=0.0
+    error_rate=0.0, fallback_rate=0.01, migration_failure_rate=0.02, slow_write_rate=0.0
 )
 INCIDENT: Final = Conditions(
-    error_rate=0.05, fallback_rate=0.15, migration_failure_rate=0.35, slow_write_rate=0.25
+    error_rate=0.05, fallback_rate=0.15, migration_failure_rate=0.35, slow_write_rate=0.4
 )
 
 
