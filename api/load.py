@@ -1,10 +1,11 @@
 """Realistic, bounded traffic against a local API, so a newcomer sees the dashboard move.
 
-    progress-ops load --rps 20 --seconds 60 [--incident] [--error-rate E] [--url http://127.0.0.1:8000]
+    progress-ops load --rps 20 --seconds 60 [--incident] [--url http://127.0.0.1:8000]
 
-Simulated learners watch chapters of the demo catalog's tutorials in order (a chapter update every
-few seconds of video, completed at its end), read their progress, take quizzes (some fail and
-retry), ask for their certificate once done, now and then reset; some upload a localStorage copy
+Simulated learners watch chapters of the demo catalog's tutorials in order (six chapters each, as
+these clients tell the server; a chapter update every few seconds of video, completed at its
+end), read their progress, take quizzes (some fail and retry), ask for their certificate once
+done, now and then reset; some upload a localStorage copy
 (`migrate`), and clients report failed migrations and local fallbacks (`events`).
 
 What the clients live through is a `Conditions`: by default a healthy service (no invalid
@@ -50,7 +51,7 @@ SLOW_UPLOAD_PIECES: Final = 4
 
 @dataclass(frozen=True)
 class Conditions:
-    """What the simulated clients live through; each share is of all requests sent."""
+    """What the simulated clients live through, as shares of the requests sent."""
 
     error_rate: float  # deliberately invalid requests (4xx)
     fallback_rate: float  # reports of an operation served from localStorage
