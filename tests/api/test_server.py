@@ -108,6 +108,13 @@ def test_uvicorn_serves_the_load_and_a_clean_shutdown_loses_no_log_row(
     assert count(engine, client_events) > 0
 
 
+@pytest.fixture
+def checking_the_test_database(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)  # for `progress-ops check`
+
+
 def load_then_check(server: tuple[str, subprocess.Popen[str]], plan: LoadPlan) -> int:
     """Drive the real API with `plan`, stop it (which writes its log), then `progress-ops check`."""
     url, process = server
@@ -120,10 +127,9 @@ def load_then_check(server: tuple[str, subprocess.Popen[str]], plan: LoadPlan) -
     return main(["check", "--window", "1h"])
 
 
-@pytest.mark.usefixtures("engine")
+@pytest.mark.usefixtures("checking_the_test_database")
 def test_the_load_generator_by_default_is_a_healthy_service_and_check_exits_zero(
     server: tuple[str, subprocess.Popen[str]],
-    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -131,7 +137,6 @@ def test_the_load_generator_by_default_is_a_healthy_service_and_check_exits_zero
     # slow request, tests/api/test_tools.py), so a busy test machine must not fail this test.
     monkeypatch.setenv("PROGRESS_OPS_TARGET_AVG_RESPONSE_MS", "60000")
     monkeypatch.setenv("PROGRESS_OPS_TARGET_P95_RESPONSE_MS", "60000")
-    monkeypatch.setenv("DATABASE_URL", database_url)
 
     code = load_then_check(server, LoadPlan(rps=20, seconds=3))
 
@@ -141,15 +146,10 @@ def test_the_load_generator_by_default_is_a_healthy_service_and_check_exits_zero
     assert "missed" not in out
 
 
-@pytest.mark.usefixtures("engine")
+@pytest.mark.usefixtures("checking_the_test_database")
 def test_an_incident_from_the_load_generator_misses_every_target_and_check_exits_one(
-    server: tuple[str, subprocess.Popen[str]],
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    server: tuple[str, subprocess.Popen[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-
     code = load_then_check(server, LoadPlan(rps=20, seconds=3, incident=True))
 
     out = capsys.readouterr().out
