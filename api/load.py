@@ -9,7 +9,7 @@ done, now and then reset; some upload a localStorage copy
 (`migrate`), and clients report failed migrations and local fallbacks (`events`).
 
 What the clients live through is a `Conditions`: by default a healthy service (no invalid
-requests, 1 % of operations served from localStorage, 2 % of migrations failing: every target
+requests, 1 % of operations served from localStorage, 1 % of migrations failing: every target
 met); with `--incident`, an incident on purpose (5 % invalid requests, 15 % fallbacks, 35 % failed
 migrations, and 40 % of the writes uploaded slowly, as over a bad mobile network, so the
 response times the API measures go above target). `--error-rate E` overrides the share of
@@ -60,7 +60,7 @@ class Conditions:
 
 
 HEALTHY: Final = Conditions(
-    error_rate=0.0, fallback_rate=0.01, migration_failure_rate=0.02, slow_write_rate=0.0
+    error_rate=0.0, fallback_rate=0.01, migration_failure_rate=0.01, slow_write_rate=0.0
 )
 INCIDENT: Final = Conditions(
     error_rate=0.05, fallback_rate=0.15, migration_failure_rate=0.35, slow_write_rate=0.4
