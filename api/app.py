@@ -15,10 +15,13 @@ from functools import partial
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.annotations import router as annotations_router
 from api.auth import Authenticator
 from api.errors import install_error_handlers
 from api.handlers import router
 from api.logging_middleware import RequestLogMiddleware
+from api.metrics import ApiMetrics
+from api.metrics import router as metrics_router
 from api.settings import ApiSettings
 from progress.db import Settings, is_embedded, open_engine
 from progress.request_log import RequestLog
@@ -96,11 +99,14 @@ def create_app(
     app.state.service = service
     app.state.settings = settings
     app.state.request_log = request_log
+    app.state.metrics = ApiMetrics(request_log)
     app.state.authenticator = Authenticator(
         settings, anonymous=settings.anonymous_allowed(embedded=embedded)
     )
     install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     app.include_router(router)
+    app.include_router(annotations_router)
+    app.include_router(metrics_router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -110,8 +116,8 @@ def create_app(
             expose_headers=["Retry-After"],
             max_age=600,
         )
-    if request_log is not None:  # added last: outermost, so CORS answers are logged too
-        app.add_middleware(RequestLogMiddleware, request_log=request_log)
+    # Added last: outermost, so CORS answers are logged and counted too.
+    app.add_middleware(RequestLogMiddleware, request_log=request_log, metrics=app.state.metrics)
     return app
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Caller, CallerDep, authorize
 from api.body_limit import LimitedBodyRoute
 from api.errors import ErrorBody, NotEligibleBody
+from api.metrics import ApiMetrics
 from api.schemas import (
     ChapterUpdate,
     ClientEventBatch,
@@ -91,6 +92,11 @@ router = APIRouter(tags=["progress"], route_class=LimitedBodyRoute)
 def _service(request: Request) -> ProgressService:
     service: ProgressService = request.app.state.service
     return service
+
+
+def _metrics(request: Request) -> ApiMetrics:
+    metrics: ApiMetrics = request.app.state.metrics
+    return metrics
 
 
 @router.get(routes.PROGRESS, response_model=Progress, responses=_READ_ERRORS)
@@ -188,6 +194,7 @@ def migrate(
     )
     try:
         record_client_events(service.engine, [succeeded], received_at=succeeded.occurred_at)
+        _metrics(request).count_client_events([succeeded])
     except ProgressError as error:  # the merge is done; its answer does not depend on this
         log.warning("could not record a migration outcome: %s", error.message)
     return merged
@@ -205,6 +212,7 @@ def client_events(request: Request, body: ClientEventBatch, caller: CallerDep) -
     """
     events = [_own_event(request, caller, event) for event in body.events]
     stored = record_client_events(_service(request).engine, events, received_at=datetime.now(UTC))
+    _metrics(request).count_client_events(events)
     return EventsAccepted(accepted=stored)
 
 

@@ -1,13 +1,19 @@
 """Realistic, bounded traffic against a local API, so a newcomer sees the dashboard move.
 
-    progress-ops load --rps 20 --seconds 60 [--error-rate 0.02] [--url http://127.0.0.1:8000]
+    progress-ops load --rps 20 --seconds 60 [--incident] [--url http://127.0.0.1:8000]
 
-Simulated learners watch chapters of the demo catalog's tutorials in order (a chapter update every
-few seconds of video, completed at its end), read their progress, take quizzes (some fail and
-retry), ask for their certificate once done, now and then reset; some upload a localStorage copy
-(`migrate`), and clients report migrations and local fallbacks (`events`). With `--error-rate E`,
-that share of requests is deliberately invalid (a score above the maximum, a negative watch time,
-a missing userId), so the error-rate panels have something to show.
+Simulated learners watch chapters of the demo catalog's tutorials in order (six chapters each, as
+these clients tell the server; a chapter update every few seconds of video, completed at its
+end), read their progress, take quizzes (some fail and retry), ask for their certificate once
+done, now and then reset; some upload a localStorage copy
+(`migrate`), and clients report failed migrations and local fallbacks (`events`).
+
+What the clients live through is a `Conditions`: by default a healthy service (no invalid
+requests, 1 % of operations served from localStorage, 1 % of migrations failing: every target
+met); with `--incident`, an incident on purpose (5 % invalid requests, 15 % fallbacks, 35 % failed
+migrations, and 40 % of the writes uploaded slowly, as over a bad mobile network, so the
+response times the API measures go above target). `--error-rate E` overrides the share of
+deliberately invalid requests (a score above the maximum, a negative watch time, a missing userId).
 
 Requests are sent open-loop at `--rps` (a slow API does not slow the schedule down); at most
 `MAX_IN_FLIGHT` wait for an answer at once, and a request that would exceed that is skipped and
@@ -18,11 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -38,6 +45,26 @@ MAX_SECONDS: Final = 3600
 MAX_IN_FLIGHT: Final = 64
 CHAPTERS_PER_TUTORIAL: Final = 6
 CHAPTER_SECONDS: Final = 240.0
+SLOW_UPLOAD_SECONDS: Final = 1.5  # how long a slow client takes to send a body
+SLOW_UPLOAD_PIECES: Final = 4
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What the simulated clients live through, as shares of the requests sent."""
+
+    error_rate: float  # deliberately invalid requests (4xx)
+    fallback_rate: float  # reports of an operation served from localStorage
+    migration_failure_rate: float  # of migrations: failed on the client and reported
+    slow_write_rate: float  # of writes: the body trickles in over SLOW_UPLOAD_SECONDS
+
+
+HEALTHY: Final = Conditions(
+    error_rate=0.0, fallback_rate=0.01, migration_failure_rate=0.01, slow_write_rate=0.0
+)
+INCIDENT: Final = Conditions(
+    error_rate=0.05, fallback_rate=0.15, migration_failure_rate=0.35, slow_write_rate=0.4
+)
 
 
 @dataclass(frozen=True)
@@ -45,10 +72,11 @@ class LoadPlan:
     url: str = "http://127.0.0.1:8000"
     rps: float = 20
     seconds: float = 60
-    error_rate: float = 0.0
+    error_rate: float | None = None  # None: the conditions' own
     learners: int = 200
     seed: int = 7
     token: str | None = None
+    incident: bool = False
 
     def __post_init__(self) -> None:
         check_loopback(self.url)
@@ -56,7 +84,7 @@ class LoadPlan:
             raise InvalidInput("rps", f"Requests per second must be above 0 and at most {MAX_RPS}.")
         if not 0 < self.seconds <= MAX_SECONDS:
             raise InvalidInput("seconds", f"Seconds must be above 0 and at most {MAX_SECONDS}.")
-        if not 0 <= self.error_rate <= 1:
+        if self.error_rate is not None and not 0 <= self.error_rate <= 1:
             raise InvalidInput("error_rate", "The error rate is a share between 0 and 1.")
         if not 1 <= self.learners <= 100_000:
             raise InvalidInput("learners", "Learners must be between 1 and 100,000.")
@@ -64,6 +92,11 @@ class LoadPlan:
     @property
     def total(self) -> int:
         return max(1, round(self.rps * self.seconds))
+
+    @property
+    def conditions(self) -> Conditions:
+        chosen = INCIDENT if self.incident else HEALTHY
+        return chosen if self.error_rate is None else replace(chosen, error_rate=self.error_rate)
 
 
 def check_loopback(url: str) -> None:
@@ -87,6 +120,7 @@ class PlannedRequest:
     template: str  # from `progress.routes`, as `api_logs.endpoint` will show it
     tutorial_id: str
     options: dict[str, Any]  # httpx keyword arguments: json=…, params=…
+    slow: bool = False  # the body trickles in over SLOW_UPLOAD_SECONDS
 
     @property
     def path(self) -> str:
@@ -145,7 +179,7 @@ class Traffic:
 
     def __init__(self, plan: LoadPlan) -> None:
         self._rng = random.Random(plan.seed)
-        self._error_rate = plan.error_rate
+        self._conditions = plan.conditions
         tutorials = [tutorial_id for tutorial_id, _ in TOPICS]
         self._learners = [
             Learner(f"load-learner-{n:05d}", self._rng.choice(tutorials))
@@ -157,17 +191,22 @@ class Traffic:
             (0.08, self._quiz),
             (0.03, self._complete),
             (0.01, self._reset),
-            (0.03, self._migrate),
-            (0.07, self._report),
+            (0.10, self._migrate),
         ]
 
     def next_request(self) -> PlannedRequest:
         learner = self._rng.choice(self._learners)
-        if self._rng.random() < self._error_rate:
+        draw = self._rng.random()
+        if draw < self._conditions.error_rate:
             return self._invalid(learner)
+        if draw < self._conditions.error_rate + self._conditions.fallback_rate:
+            return self._fallback(learner)
         weights = [weight for weight, _ in self._actions]
         action = self._rng.choices([act for _, act in self._actions], weights)[0]
-        return action(learner)
+        request = action(learner)
+        if "json" in request.options and self._rng.random() < self._conditions.slow_write_rate:
+            return replace(request, slow=True)
+        return request
 
     def _watch(self, learner: Learner) -> PlannedRequest:
         learner.watched = min(CHAPTER_SECONDS, learner.watched + self._rng.uniform(20, 90))
@@ -178,6 +217,7 @@ class Traffic:
             "watchTime": round(learner.watched, 1),
             "completed": done,
             "lastPosition": round(learner.watched, 1),
+            "totalChapters": CHAPTERS_PER_TUTORIAL,  # the client knows its tutorial's length
         }
         if done and learner.chapter + 1 < CHAPTERS_PER_TUTORIAL:
             learner.chapter, learner.watched = learner.chapter + 1, 0.0
@@ -213,7 +253,10 @@ class Traffic:
         return PlannedRequest("DELETE", routes.PROGRESS, learner.tutorial_id, {"params": params})
 
     def _migrate(self, learner: Learner) -> PlannedRequest:
-        """The localStorage copy of a learner who watched offline: up to their chapter."""
+        """The localStorage copy of a learner who watched offline, up to their chapter; or, for
+        a migration that fails on the client, its report (the server records every success)."""
+        if self._rng.random() < self._conditions.migration_failure_rate:
+            return self._report_failed_migration(learner)
         chapters = [
             {
                 "chapterId": f"ch-{n + 1}",
@@ -231,28 +274,31 @@ class Traffic:
         }
         return PlannedRequest("POST", routes.MIGRATE, learner.tutorial_id, {"json": body})
 
-    def _report(self, learner: Learner) -> PlannedRequest:
-        now = datetime.now(UTC).isoformat()
-        events: list[dict[str, Any]] = []
-        for _ in range(self._rng.randint(1, 3)):
-            base = {"occurredAt": now, "userId": learner.user_id, "tutorialId": learner.tutorial_id}
-            if self._rng.random() < 0.6:
-                events.append(
-                    {**base, "kind": "fallback", "operation": self._rng.choice(FALLBACK_OPERATIONS)}
-                )
-            elif self._rng.random() < 0.7:
-                events.append({**base, "kind": "migration", "outcome": "attempted"})
-            else:
-                reason = self._rng.choice(MIGRATION_FAILURES)
-                events.append(
-                    {
-                        **base,
-                        "kind": "migration",
-                        "outcome": "failed",
-                        "reason": reason,
-                        "recordCount": self._rng.randint(1, 12),
-                    }
-                )
+    def _event(self, learner: Learner, **fields: Any) -> dict[str, Any]:
+        return {
+            "occurredAt": datetime.now(UTC).isoformat(),
+            "userId": learner.user_id,
+            "tutorialId": learner.tutorial_id,
+            **fields,
+        }
+
+    def _report_failed_migration(self, learner: Learner) -> PlannedRequest:
+        events = [
+            self._event(learner, kind="migration", outcome="attempted"),
+            self._event(
+                learner,
+                kind="migration",
+                outcome="failed",
+                reason=self._rng.choice(MIGRATION_FAILURES),
+                recordCount=self._rng.randint(1, 12),
+            ),
+        ]
+        return PlannedRequest("POST", routes.CLIENT_EVENTS, "", {"json": {"events": events}})
+
+    def _fallback(self, learner: Learner) -> PlannedRequest:
+        """A client that served an operation from localStorage reports it."""
+        operation = self._rng.choice(FALLBACK_OPERATIONS)
+        events = [self._event(learner, kind="fallback", operation=operation)]
         return PlannedRequest("POST", routes.CLIENT_EVENTS, "", {"json": {"events": events}})
 
     def _invalid(self, learner: Learner) -> PlannedRequest:
@@ -278,6 +324,14 @@ class Traffic:
         return PlannedRequest("GET", routes.PROGRESS, learner.tutorial_id, {})  # no userId: 400
 
 
+async def trickle(body: bytes) -> AsyncIterator[bytes]:
+    """A body sent in pieces over SLOW_UPLOAD_SECONDS, as a client on a bad network sends it."""
+    size = -(-len(body) // SLOW_UPLOAD_PIECES)
+    for start in range(0, len(body), size):
+        await asyncio.sleep(SLOW_UPLOAD_SECONDS / SLOW_UPLOAD_PIECES)
+        yield body[start : start + size]
+
+
 async def run_load(plan: LoadPlan) -> LoadReport:
     """Send `plan.total` requests at `plan.rps`; returns what was sent and answered."""
     traffic = Traffic(plan)
@@ -288,8 +342,12 @@ async def run_load(plan: LoadPlan) -> LoadReport:
     async def send(client: httpx.AsyncClient, request: PlannedRequest) -> None:
         nonlocal in_flight
         started = time.perf_counter()
+        options = request.options
+        if request.slow:
+            body = json.dumps(options["json"]).encode()
+            options = {"content": trickle(body), "headers": {"Content-Type": "application/json"}}
         try:
-            response = await client.request(request.method, request.path, **request.options)
+            response = await client.request(request.method, request.path, **options)
             report.statuses[response.status_code] += 1
         except httpx.HTTPError:
             report.statuses[0] += 1  # no answer: what the client would fall back on

@@ -68,6 +68,17 @@ class ApiSettings(BaseSettings):
         description="fold logged requests into the dashboard's rollups at most this often "
         "(after a log write; 0 = after every write)",
     )
+    metrics_open_on_localhost: bool = Field(
+        default=True,
+        description="`GET /metrics` answers clients on this machine (loopback) without a token; "
+        "turn off when a reverse proxy on this machine forwards outside requests",
+    )
+    metrics_token_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="hex SHA-256 of the bearer token Prometheus sends to `GET /metrics` from "
+        "elsewhere; unset = metrics only on this machine",
+    )
     retry_after_seconds: int = Field(
         default=5, ge=1, description="`Retry-After` of a 503 when the database is unreachable"
     )

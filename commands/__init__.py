@@ -10,18 +10,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from commands import check, demo, http_api, load
-from progress.db import database_url, mask_url, upgrade
+from sqlalchemy.exc import DBAPIError
+
+from commands import annotate, check, database, demo, http_api, load
+from commands.exit_codes import ExitCode
+from progress.db import is_transient, unavailable
 from progress.errors import ProgressError
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _db_upgrade(_: argparse.Namespace) -> int:
-    url = database_url()
-    upgrade(url)
-    print(f"Database at {mask_url(url)} is at the latest schema.")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,26 +27,33 @@ def build_parser() -> argparse.ArgumentParser:
         "DATABASE_URL picks the database; unset, an embedded PostgreSQL is used.",
     )
     subcommands = parser.add_subparsers(dest="command", required=True)
-    db = subcommands.add_parser("db", help="database schema")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply every migration").set_defaults(
-        handler=_db_upgrade
-    )
+    database.add_parsers(subcommands)
     demo.add_parser(subcommands)
     check.add_parser(subcommands)
     http_api.add_parsers(subcommands)
     load.add_parser(subcommands)
+    annotate.add_parser(subcommands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code is an `ExitCode` (argparse's usage errors exit 2 too)."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
     except ProgressError as error:
-        print(f"progress-ops: {error.message}", file=sys.stderr)
-        return 2
+        return _fail(error)
+    except DBAPIError as error:  # the database went away in the middle of a command
+        if not is_transient(error):
+            raise
+        return _fail(unavailable(error))
+
+
+def _fail(error: ProgressError) -> int:
+    """One line on stderr, never a traceback, and the exit code for "could not run"."""
+    print(f"progress-ops: {error.message}", file=sys.stderr)
+    return ExitCode.COULD_NOT_RUN
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
-"""`progress-ops check --window 24h`: the targets as a table, exit 1 when any is missed.
+"""`progress-ops check --window 24h`: the targets as a table, and an exit code cron can alert on.
 
-For cron or CI: "no data" does not fail the check (there is nothing to judge), a missed target does.
+0: every target met ("no data" does not fail: there is nothing to judge); 1: a target missed;
+2: could not judge. Anything that makes judging impossible (the database unreachable, …) is a
+`ProgressError` raised before the verdict, which `progress-ops` prints as one line with exit 2 —
+so a cron job never reads an outage as a missed target.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from progress.db import open_engine
+from commands.exit_codes import ExitCode
+from progress.db import check_connection, open_engine
 from progress.errors import InvalidInput
 from queries.overview import target_values
 from queries.rollups import refresh
@@ -57,17 +61,22 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput("window", str(error)) from None
     engine = open_engine()
     try:
+        check_connection(engine)  # unreachable: could not judge (exit 2), never "missed"
         refresh(engine)  # fold requests logged since the last refresh
         values = target_values(engine, window)
     finally:
         engine.dispose()
     evaluations = [evaluate(target, values[target.key]) for target in targets()]
     print(render(evaluations, window))
+    return verdict(evaluations)
+
+
+def verdict(evaluations: list[Evaluation]) -> int:
     unjudged = [e.target.label for e in evaluations if e.status == "no data"]
     if unjudged:
         print(f"No data for: {', '.join(unjudged)} (nothing to judge; this does not fail).")
     missed = [e.target.label for e in evaluations if e.status == "missed"]
     if missed:
         print(f"Missed: {', '.join(missed)}.")
-        return 1
-    return 0
+        return ExitCode.PROBLEM_FOUND
+    return ExitCode.OK

@@ -6,6 +6,7 @@ import argparse
 import time
 from datetime import UTC, datetime
 
+from commands.exit_codes import ExitCode
 from progress.db import database_url, make_engine, mask_url, upgrade
 from progress.demo import DemoSpec, has_progress, load_demo_data
 from progress.errors import InvalidInput
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         if has_progress(engine):
             if args.if_empty:
                 print(f"Database at {mask_url(url)} already has progress; no demo data loaded.")
-                return 0
+                return ExitCode.OK
             raise InvalidInput(
                 "database",
                 f"The database at {mask_url(url)} already has progress. Load demo data into an "
@@ -82,4 +83,4 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         engine.dispose()
-    return 0
+    return ExitCode.OK

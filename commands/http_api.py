@@ -9,6 +9,7 @@ import sys
 
 from api.auth import hash_token
 from api.settings import ApiSettings
+from commands.exit_codes import ExitCode
 from progress.db import Settings, database_url, is_embedded, mask_url, upgrade
 from progress.errors import InvalidInput
 
@@ -64,7 +65,7 @@ def run_api(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         access_log=False,  # every request is in api_logs
     )
-    return 0
+    return ExitCode.OK
 
 
 def run_hash(args: argparse.Namespace) -> int:
@@ -72,7 +73,7 @@ def run_hash(args: argparse.Namespace) -> int:
     if not token:
         raise InvalidInput("token", "Give the token as an argument or on standard input.")
     print(hash_token(token))
-    return 0
+    return ExitCode.OK
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -88,4 +89,4 @@ def run_new(args: argparse.Namespace) -> int:
         entry["name"] = args.name
     print(f"token (give it to the caller; it is not stored): {token}")
     print(f"entry for PROGRESS_OPS_API_TOKENS: {json.dumps(entry)}")
-    return 0
+    return ExitCode.OK

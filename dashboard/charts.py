@@ -9,6 +9,7 @@ wrap, so nothing overlaps in a narrow column.
 
 from __future__ import annotations
 
+import html
 import textwrap
 from collections.abc import Sequence
 from datetime import timedelta
@@ -24,6 +25,7 @@ BLUE = "#2457c5"
 LIGHT_BLUE = "#8fb3f0"
 RED = "#c0392b"
 GREY = "#6b7280"
+_MARK_STEPS = 12  # points per annotation line, so hovering anywhere along it shows the text
 
 
 TITLE_CHARACTERS = 55  # a title wraps after this many: it fits a chart about 450 px wide
@@ -236,5 +238,48 @@ def awards_per_day(data: pd.DataFrame, window: Window) -> go.Figure:
             "tickformat": ",d",
             "showgrid": False,
         },
+    )
+    return figure
+
+
+def add_annotations(figure: go.Figure, marks: pd.DataFrame) -> go.Figure:
+    """Draw annotations (`queries.annotations`: at, ends_at, kind, text, author) on a time chart:
+    a dotted grey line at each `at` topped by a small triangle, a shaded band for a range, the
+    text on hover anywhere along the line. The lines live on a hidden 0–1 axis, so they span the
+    chart whatever its values; the text is escaped (plotly would read tags in it)."""
+    if marks.empty:
+        return figure
+    heights = [step / _MARK_STEPS for step in range(_MARK_STEPS + 1)]  # hover needs points
+    x: list[object] = []
+    y: list[float | None] = []
+    hover: list[str] = []
+    for mark in marks.itertuples(index=False):
+        what = html.escape(f"{mark.kind}: {mark.text}", quote=False)
+        who = html.escape(str(mark.author), quote=False)
+        label = f"{what}<br>{who} · {mark.at:%Y-%m-%d %H:%M} UTC"
+        x += [mark.at] * len(heights) + [None]
+        y += [*heights, None]
+        hover += [label] * len(heights) + [""]
+        if mark.ends_at is not None and mark.ends_at is not pd.NaT:
+            figure.add_vrect(
+                x0=mark.at, x1=mark.ends_at, fillcolor=GREY, opacity=0.12, line_width=0
+            )
+    figure.add_scatter(
+        x=x,
+        y=y,
+        yaxis="y9",
+        mode="lines+markers",
+        line={"color": GREY, "width": 1, "dash": "dot"},
+        marker={
+            "color": GREY,
+            "symbol": "triangle-down",
+            "size": [8 if height == 1 else 0 for height in y],
+        },
+        text=hover,
+        hovertemplate="%{text}<extra></extra>",
+        name="annotations",
+    )
+    figure.update_layout(
+        yaxis9={"overlaying": "y", "range": [0, 1.04], "visible": False, "fixedrange": True}
     )
     return figure

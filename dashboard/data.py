@@ -21,6 +21,7 @@ from sqlalchemy.sql import ClauseElement
 
 from dashboard.context import engine
 from queries import api_health, certificates, client, learning, overview
+from queries.annotations import annotations_statement
 from queries.sql import compiled_sql, frame
 from queries.window import Window
 
@@ -69,6 +70,7 @@ PANELS: dict[str, Panel] = {
         ],
         load=lambda e, w, t, x: overview.daily_target_values(e, w),
     ),
+    "annotations": _statement(lambda w, t, x: annotations_statement(w)),
     "endpoints": _statement(lambda w, t, x: api_health.endpoint_table_statement(w)),
     "api_timeline": _statement(lambda w, t, x: api_health.timeline_statement(w)),
     "migration_failures": _statement(lambda w, t, x: client.migration_failures_statement(w)),

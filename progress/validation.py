@@ -33,7 +33,7 @@ def label(field: str) -> str:
     return _LABELS.get(field, field.replace("_", " "))
 
 
-def _has_control_characters(value: str, *, allow_newlines: bool = False) -> bool:
+def has_control_characters(value: str, *, allow_newlines: bool = False) -> bool:
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
     return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in value)
 
@@ -50,7 +50,7 @@ def check_id(field: str, value: object) -> str:
         raise InvalidInput(
             field, f"{name.capitalize()} is {len(value)} characters long; at most {MAX_ID_LENGTH}."
         )
-    if _has_control_characters(value):
+    if has_control_characters(value):
         raise InvalidInput(field, f"{name.capitalize()} contains control characters.")
     return value
 
@@ -68,7 +68,7 @@ def check_text(field: str, value: object, *, required: bool) -> str | None:
             field,
             f"{name.capitalize()} is {len(value)} characters long; at most {MAX_REASON_LENGTH}.",
         )
-    if _has_control_characters(value, allow_newlines=True):
+    if has_control_characters(value, allow_newlines=True):
         raise InvalidInput(field, f"{name.capitalize()} contains control characters.")
     return value.strip()
 

@@ -53,6 +53,11 @@ current hour count at once, rows landing in an hour already folded count from th
 - `migration_failures_statement(window)` → reason, failures, records.
 - `fallbacks_by_operation_statement(window)` → operation, fallbacks.
 
+`annotations`:
+- `annotations_statement(window)` → at, ends_at, kind, text, author: annotations that start in
+  the window or whose range reaches into it, and one `support` mark per hour with console resets
+  or restores (counted from `progress_events`), oldest first.
+
 `certificates` (both take `tutorial_id=` as a keyword):
 - `awards_per_day_statement(window)` → day, certificates, overrides, cumulative.
 - `awards_by_tutorial_statement(window)` → tutorial_id, certificates, overrides.

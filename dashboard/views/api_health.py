@@ -68,22 +68,21 @@ def render(filters: Filters, window: Window) -> None:
         empty_state("No API requests in this window to chart: pick a longer window.")
     else:
         per = f"per {bucket_name(window)}"
+        marks = data.load("annotations", window)
         for column, title, goal in (
             ("error_rate_pct", f"Error rate {per}", "error_rate_pct"),
             ("p95_ms", f"p95 response time {per}", "p95_response_ms"),
         ):
-            st.plotly_chart(
-                charts.line_with_target(
-                    timeline,
-                    "bucket",
-                    column,
-                    title=title,
-                    target=goals[goal],
-                    window=window,
-                    bucket=bucket_for(window),
-                ),
-                width="stretch",
+            figure = charts.line_with_target(
+                timeline,
+                "bucket",
+                column,
+                title=title,
+                target=goals[goal],
+                window=window,
+                bucket=bucket_for(window),
             )
+            st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
     show_sql("api_timeline", window)
 
 

@@ -23,20 +23,19 @@ CHARTS = (
 def render(filters: Filters, window: Window) -> None:
     goals = {target.key: target for target in targets()}
     series = data.load("target_series", window)
+    marks = data.load("annotations", window)
     for key, title, nothing in CHARTS:
         if charts.has_points(series, key):
-            st.plotly_chart(
-                charts.line_with_target(
-                    series,
-                    "bucket",
-                    key,
-                    title=f"{title} per {bucket_name(window)}",
-                    target=goals[key],
-                    window=window,
-                    bucket=bucket_for(window),
-                ),
-                width="stretch",
+            figure = charts.line_with_target(
+                series,
+                "bucket",
+                key,
+                title=f"{title} per {bucket_name(window)}",
+                target=goals[key],
+                window=window,
+                bucket=bucket_for(window),
             )
+            st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
         else:
             empty_state(f"{nothing} in this window to chart: pick a longer window in the sidebar.")
     show_sql("target_series", window)

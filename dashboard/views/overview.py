@@ -21,6 +21,10 @@ from queries.targets import Target, TargetSettings, evaluate, format_value, targ
 from queries.window import Window, utc_midnight
 
 GRID_DAYS = timedelta(days=7)
+ANNOTATION_COLUMNS = {
+    "at": st.column_config.DatetimeColumn("at (UTC)", format="YYYY-MM-DD HH:mm"),
+    "ends_at": st.column_config.DatetimeColumn("ends (UTC)", format="YYYY-MM-DD HH:mm"),
+}
 _STATUS_COLOURS = {"met": "green", "missed": "red", "no data": "gray"}
 _CELL_STYLES = {
     "met": "background-color: #e3f4e8; color: #17602f",
@@ -196,9 +200,32 @@ def render(filters: Filters, window: Window) -> None:
             window=days,
             header=export_header(filters, days),
         )
+    _annotations(filters, window)
     show_sql("target_report", window, label="Show SQL: the cards")
     show_sql("target_series", window, label="Show SQL: the sparklines")
     show_sql("daily_targets", days, label="Show SQL: by day")
+    show_sql("annotations", window, label="Show SQL: annotations")
+
+
+def _annotations(filters: Filters, window: Window) -> None:
+    """Deploys, notes, alerts, schema migrations and support actions per hour in the window: the
+    marks the other pages' charts draw."""
+    marks = data.load("annotations", window)
+    with st.expander(f"Annotations in this window ({len(marks):,})", icon=":material/push_pin:"):
+        if marks.empty:
+            empty_state(
+                'No annotations in this window. Add one with `progress-ops annotate "deploy '
+                '2.4.1" --kind deploy` or `POST /v1/annotations`.'
+            )
+            return
+        table(marks, column_config=ANNOTATION_COLUMNS, key="t-annotations")
+        csv_download(
+            marks,
+            "annotations",
+            title="Annotations",
+            window=window,
+            header=export_header(filters, window),
+        )
 
 
 data_page("Overview", render, refreshable=True)

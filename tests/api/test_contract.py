@@ -206,4 +206,6 @@ def test_the_openapi_document_describes_every_endpoint_of_the_brief(client: Test
         ("POST", "/v1/tutorials/progress/{tutorial_id}/migrate"),
         ("POST", "/v1/tutorials/progress/events"),
         ("GET", "/health"),
+        ("POST", "/v1/annotations"),
+        ("GET", "/metrics"),
     }

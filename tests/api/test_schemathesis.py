@@ -30,7 +30,7 @@ from progress.service import ProgressService
 from tests.api.conftest import SERVICE_TOKEN
 from tests.api.conftest import settings as api_settings
 
-OPERATIONS = [*routes.PROGRESS_ENDPOINTS, ("GET", routes.HEALTH)]
+OPERATIONS = [*routes.PROGRESS_ENDPOINTS, ("GET", routes.HEALTH), ("POST", routes.ANNOTATIONS)]
 
 
 @pytest.fixture(scope="module")

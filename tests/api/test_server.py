@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, func, select
 
 from api.auth import hash_token
 from api.load import LoadPlan, run_load
+from commands import main
 from progress.schema import api_logs, client_events, progress_events
 from tests.api.conftest import SERVICE_TOKEN
 
@@ -104,3 +106,55 @@ def test_uvicorn_serves_the_load_and_a_clean_shutdown_loses_no_log_row(
     assert count(engine, api_logs) == report.sent + 1  # and the one /health
     assert count(engine, progress_events) > 0
     assert count(engine, client_events) > 0
+
+
+@pytest.fixture
+def checking_the_test_database(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)  # for `progress-ops check`
+
+
+def load_then_check(server: tuple[str, subprocess.Popen[str]], plan: LoadPlan) -> int:
+    """Drive the real API with `plan`, stop it (which writes its log), then `progress-ops check`."""
+    url, process = server
+    wait_until_up(url, process)
+    report = asyncio.run(run_load(replace(plan, url=url, token=SERVICE_TOKEN)))
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert report.sent == plan.total
+    assert report.statuses[0] == 0
+    return main(["check", "--window", "1h"])
+
+
+@pytest.mark.usefixtures("checking_the_test_database")
+def test_the_load_generator_by_default_is_a_healthy_service_and_check_exits_zero(
+    server: tuple[str, subprocess.Popen[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Response times are this machine's to decide, not the generator's (a healthy plan sends no
+    # slow request, tests/api/test_tools.py), so a busy test machine must not fail this test.
+    monkeypatch.setenv("PROGRESS_OPS_TARGET_AVG_RESPONSE_MS", "60000")
+    monkeypatch.setenv("PROGRESS_OPS_TARGET_P95_RESPONSE_MS", "60000")
+
+    code = load_then_check(server, LoadPlan(rps=20, seconds=3))
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Error rate         0.00 %" in out
+    assert "missed" not in out
+
+
+@pytest.mark.usefixtures("checking_the_test_database")
+def test_an_incident_from_the_load_generator_misses_every_target_and_check_exits_one(
+    server: tuple[str, subprocess.Popen[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = load_then_check(server, LoadPlan(rps=20, seconds=3, incident=True))
+
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert (
+        "Missed: Avg response time, p95 response time, Error rate, Migration success, "
+        "Fallback rate." in out
+    )

@@ -4,11 +4,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 
 from api.auth import hash_token
-from api.load import MAX_RPS, MAX_SECONDS, LoadPlan, Traffic, check_loopback
+from api.load import (
+    HEALTHY,
+    MAX_RPS,
+    MAX_SECONDS,
+    LoadPlan,
+    PlannedRequest,
+    Traffic,
+    check_loopback,
+)
 from api.settings import ApiToken
 from commands import main
 from progress import routes
@@ -63,19 +72,76 @@ def test_traffic_is_the_same_for_the_same_seed_and_uses_the_route_templates() ->
     assert {routes.CHAPTER, routes.PROGRESS, routes.QUIZ, routes.CLIENT_EVENTS} <= templates
 
 
+def is_invalid(request: PlannedRequest) -> bool:
+    body = request.options.get("json", {})
+    params = request.options.get("params", {})
+    return bool(
+        body.get("score", 0) > body.get("maxScore", 1e9)
+        or body.get("watchTime", 0) < 0
+        or (request.method == "GET" and "userId" not in params)
+    )
+
+
 def test_with_an_error_rate_of_one_every_request_is_invalid() -> None:
     traffic = Traffic(LoadPlan(rps=10, seconds=1, error_rate=1.0))
 
     for _ in range(50):
         request = traffic.next_request()
-        body = request.options.get("json", {})
-        params = request.options.get("params", {})
-        invalid = (
-            body.get("score", 0) > body.get("maxScore", 1e9)
-            or body.get("watchTime", 0) < 0
-            or (request.method == "GET" and "userId" not in params)
-        )
-        assert invalid, request
+        assert is_invalid(request), request
+
+
+@dataclass(frozen=True)
+class Shares:
+    """What 5,000 planned requests would do to the targets (as the dashboard computes them)."""
+
+    invalid_pct: float
+    fallback_rate_pct: float
+    migration_success_pct: float
+    slow_pct: float
+
+
+def shares(plan: LoadPlan, n: int = 5000) -> Shares:
+    traffic = Traffic(plan)
+    requests = [traffic.next_request() for _ in range(n)]
+    events = [
+        event
+        for r in requests
+        if r.template == routes.CLIENT_EVENTS
+        for event in r.options["json"]["events"]
+    ]
+    fallbacks = sum(event["kind"] == "fallback" for event in events)
+    failed = sum(event.get("outcome") == "failed" for event in events)
+    succeeded = sum(r.template == routes.MIGRATE for r in requests)
+    return Shares(
+        invalid_pct=100 * sum(map(is_invalid, requests)) / n,
+        fallback_rate_pct=100 * fallbacks / (fallbacks + n),
+        migration_success_pct=100 * succeeded / (succeeded + failed),
+        slow_pct=100 * sum(r.slow for r in requests) / n,
+    )
+
+
+def test_by_default_the_traffic_is_a_healthy_service_inside_every_target() -> None:
+    healthy = shares(LoadPlan(rps=10, seconds=1))
+
+    assert healthy.invalid_pct == 0
+    assert healthy.slow_pct == 0
+    assert healthy.fallback_rate_pct < 2  # target < 5 %
+    assert healthy.migration_success_pct > 95  # target > 90 %
+
+
+def test_an_incident_misses_every_target_on_purpose() -> None:
+    incident = shares(LoadPlan(rps=10, seconds=1, incident=True))
+
+    assert incident.invalid_pct > 3  # target < 1 %
+    assert incident.fallback_rate_pct > 10  # target < 5 %
+    assert incident.migration_success_pct < 75  # target > 90 %
+    assert incident.slow_pct > 10  # each ≥ 1.5 s: the average and p95 go above 200 and 500 ms
+
+
+def test_an_error_rate_given_overrides_the_conditions_own() -> None:
+    assert LoadPlan(incident=True).conditions.error_rate == 0.05
+    assert LoadPlan(incident=True, error_rate=0).conditions.error_rate == 0
+    assert LoadPlan(error_rate=0.2).conditions.fallback_rate == HEALTHY.fallback_rate
 
 
 def test_api_token_new_prints_a_token_and_its_configuration_entry(

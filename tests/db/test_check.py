@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, insert
+from sqlalchemy.exc import OperationalError
 
-from commands import main
+from commands import check, main
+from commands.exit_codes import ExitCode
 from progress import routes
 from progress.schema import api_logs
 
@@ -69,3 +72,37 @@ def test_targets_overridden_in_the_environment_are_the_ones_checked(
     log_requests(engine, [200] * 95 + [500] * 5)
     assert main(["check", "--window", "1h"]) == 0
     assert "Error rate         5.00 %  < 10.00 %  met" in capsys.readouterr().out
+
+
+def test_an_unreachable_database_is_could_not_judge_in_one_line_not_a_missed_target(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://ops:hunter2@127.0.0.1:9/progress")
+
+    assert main(["check", "--window", "24h"]) == ExitCode.COULD_NOT_RUN
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        "progress-ops: Cannot reach the database at postgresql+psycopg://ops:***@127.0.0.1:9/"
+    )
+    assert "hunter2" not in captured.err
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+@pytest.mark.usefixtures("on_test_database")
+def test_a_database_lost_in_the_middle_of_a_check_is_could_not_judge_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def lose_the_connection(engine: Engine, window: object) -> None:
+        raise OperationalError(
+            "SELECT …", {}, psycopg.OperationalError("server closed the connection")
+        )
+
+    monkeypatch.setattr(check, "target_values", lose_the_connection)
+
+    assert main(["check", "--window", "1h"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("progress-ops: Cannot reach the database at postgresql+psycopg://")
+    assert "(server closed the connection)" in error
+    assert len(error.strip().splitlines()) == 1

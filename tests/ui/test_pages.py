@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
+from progress.annotations import add_annotation
 from progress.demo import DemoSpec, load_demo_data
 from progress.schema import progress_events
 from progress.service import ProgressService
@@ -512,3 +513,31 @@ def test_an_unreachable_database_shows_its_masked_url_and_recovers_on_retry(
     assert not app.exception
     assert not app.error
     assert app.title[0].value == "Overview"
+
+
+# -- annotations ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("app_env")
+def test_an_annotation_is_listed_on_the_overview_and_marked_on_the_api_health_charts(
+    engine: Engine,
+) -> None:
+    demo(engine)
+    add_annotation(
+        engine,
+        text="deploy 2.4.1",
+        kind="deploy",
+        author="ci",
+        at=datetime.now(UTC) - timedelta(hours=3),
+    )
+    overview = open_page(window="24h")
+    [expander] = [e for e in overview.expander if e.label.startswith("Annotations in this window")]
+    assert any("deploy 2.4.1" in set(table.value["text"]) for table in expander.dataframe)
+    assert any(e.label == "Show SQL: annotations" for e in overview.expander)
+    health = open_page("views/api_health.py", window="24h")
+    charts = health.get("plotly_chart")
+    assert len(charts) == 2
+    assert all("deploy: deploy 2.4.1" in chart.proto.spec for chart in charts)
+    daily = open_page("views/migration.py", window="7d").get("plotly_chart")
+    assert len(daily) == 2
+    assert all("deploy: deploy 2.4.1" in chart.proto.spec for chart in daily)
