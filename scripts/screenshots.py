@@ -26,6 +26,7 @@ SHOTS = (  # file name, address, window width
 DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
     .every(chart => chart.querySelector('.main-svg'))
   && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+    .filter(grid => grid.checkVisibility())  // a closed expander's are drawn when it opens
     .every(grid => grid.querySelector('.dvn-scroller'))
   && !document.querySelector('[data-testid="stSkeleton"]')"""
 

@@ -43,8 +43,10 @@ SIDEWAYS_TABLES = """() => Array.from(document.querySelectorAll(
 # A card with a sparkline is drawn once its chart's code has loaded, after the script ran.
 FIVE_CARDS = """() => document.querySelectorAll('[data-testid="stMetricValue"]').length === 5"""
 
-GRIDS_DRAWN = """() => document.querySelectorAll('[data-testid="stDataFrame"]').length
-  === document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller').length"""
+# Tables in a closed expander are not drawn until it opens.
+GRIDS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .filter(grid => grid.checkVisibility())
+  .every(grid => grid.querySelector('.dvn-scroller'))"""
 
 
 @pytest.fixture(scope="module")
