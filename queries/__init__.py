@@ -45,7 +45,8 @@ current hour count at once, rows landing in an hour already folded count from th
 - `endpoint_table_statement(window)` → method, endpoint, requests, errors_4xx, errors_5xx,
   error_rate_pct, avg_ms, p95_ms — slowest (p95) first.
 - `timeline_statement(window)` → bucket, requests, errors_4xx, errors_5xx, error_rate_pct, avg_ms,
-  p95_ms; `bucket_for(window) -> timedelta`.
+  p95_ms; `bucket_for(window) -> timedelta`; `bucket_starts(window, bucket=None) -> list[datetime]`
+  (every bucket the window touches, for charts that show empty buckets as gaps).
 
 `client` (migration & fallback):
 - `outcome_counts_statement(window, by="all"|"day"|"bucket", bucket=…)` → [day | bucket],
