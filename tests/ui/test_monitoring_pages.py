@@ -168,3 +168,23 @@ def test_api_health_states_the_p95_precision(engine: Engine) -> None:
     requests(engine, 2, count=20)
     app = open_page("views/api_health.py", window="24h")
     assert "within ±1 % of the exact value" in captions(app)
+
+
+def test_a_list_cut_at_its_limit_says_of_how_many(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import data
+    from queries.learning import stuck_learners_statement
+    from queries.sql import frame
+
+    demo(engine)
+    cut = data.Panel(
+        statements=lambda w, t, x: [stuck_learners_statement(w, t or "", x or "", limit=1)],
+        load=lambda e, w, t, x: frame(e, stuck_learners_statement(w, t or "", x or "", limit=1)),
+    )
+    monkeypatch.setitem(data.PANELS, "stuck", cut)
+    app = open_page("views/learning.py", window="7d", tutorial=TUTORIAL)
+    [chapter] = [s for s in app.selectbox if s.label == "Learners stuck at chapter"]
+    chapter.set_value("ch-01").run()  # the first chapter: most learners stop there
+    [count] = [c.value for c in app.caption if c.value.startswith("The first 1 of ")]
+    assert int(count.removeprefix("The first 1 of ").split(" ")[0]) > 1
