@@ -55,9 +55,10 @@ def shown(markdown: str) -> str:
 
 def order(app: AppTest) -> list[str]:
     """The page's elements top to bottom, as `type:text`."""
+    texts = [getattr(node, "value", None) for node in app.main]
     return [
-        f"{node.type}:{getattr(node, 'value', None) or getattr(node, 'label', '')}"
-        for node in app.main
+        f"{node.type}:{shown(text) if isinstance(text, str) else ''}"
+        for node, text in zip(app.main, texts, strict=True)
     ]
 
 
@@ -306,13 +307,22 @@ def test_after_a_write_every_forms_reason_and_fields_are_empty_and_a_reason_is_n
     field(app, "restore", f"reason:{newest.id}").input("ticket 33")
     button(app, "Restore").click().run()
     assert not ProgressService(engine).get_progress(TUTORIAL, "learner-7").quiz_scores
+    restored = ProgressService(engine).history(TUTORIAL, "learner-7")[0]
+    assert restored.kind == "restore"
+    button(app, f"Restore to before event {restored.id}…").click().run()
+    assert field(app, "restore", f"reason:{restored.id}").value == ""
+
     choose_form(app, "Reset")
+    open_reset(app)
+    field(app, "reset", "confirm").input("learner-7")
+    field(app, "reset", "reason").input("ticket 34")
+    app.run()
+    button(app, "Reset…").click()
+    button(app, "Reset progress").click().run()
+    assert any("Progress reset" in s.value for s in app.success)
     open_reset(app)
     app.run()
     assert (field(app, "reset", "confirm").value, field(app, "reset", "reason").value) == ("", "")
-    restored = ProgressService(engine).history(TUTORIAL, "learner-7")[0]
-    assert restored.kind == "restore"
-    assert field(app, "restore", f"reason:{restored.id}").value == ""
 
 
 @pytest.mark.usefixtures("app_env", "support")
@@ -357,7 +367,7 @@ def test_an_error_keeps_the_chosen_form_and_shows_next_to_it(engine: Engine) -> 
     [quiz] = [form for form in app.get("form") if form.proto.form.form_id == "quiz"]
     assert any("Score 12 is above max score 10" in shown(e.value) for e in quiz.error)
     elements = order(app)
-    error = next(i for i, e in enumerate(elements) if e.startswith("alert") or "above" in e)
+    error = next(i for i, e in enumerate(elements) if "above max score" in e)
     assert elements.index("subheader:Fix progress") < error < elements.index("subheader:History")
 
 
@@ -507,3 +517,62 @@ def test_the_console_opens_the_sidebars_tutorial_when_the_learner_has_it(engine:
     assert "learner-2 has no progress in react-hooks, the tutorial chosen in the sidebar" in (
         shown(captions(other))
     )
+
+
+# -- issue 8: learner-controlled text is shown as text --------------------------------------------
+
+MARKUP = ["**x**", "[t](https://e.x)", "<b>h</b>", "$x$", ":red[x]"]
+
+
+def markdown_sources(app: AppTest) -> list[str]:
+    """Every string the page hands Streamlit as Markdown: texts, alerts, and widget labels."""
+    kinds = ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+    texts = [node.value for kind in kinds for node in app.get(kind)]
+    return texts + [widget.label for widget in (*app.selectbox, *app.text_input, *app.button)]
+
+
+def shows_literally(app: AppTest, text: str) -> bool:
+    """`text` is on the page, and everywhere as text: never as raw Markdown."""
+    sources = markdown_sources(app)
+    return any(text in shown(s) for s in sources) and not any(text in s for s in sources)
+
+
+@pytest.mark.usefixtures("app_env", "support")
+@pytest.mark.parametrize("text", MARKUP)
+def test_ids_names_and_reasons_with_markup_show_as_text_in_the_console(
+    engine: Engine, text: str
+) -> None:
+    service = ProgressService(engine)
+    service.update_chapter_progress(
+        text,
+        text,
+        chapter_id=text,
+        watch_time=30,
+        completed=False,
+        last_position=30,
+        actor=text,
+        source="api",
+    )
+    app = open_page(CONSOLE, user=text, tutorial=text)
+    sign_in(app, text)
+    assert app.subheader[0].value == f"{literal(text)} in {literal(text)}"
+    assert shows_literally(app, f"Changes are recorded as {text}")
+    choose_form(app, "Complete")
+    assert shows_literally(app, f"chapter {text}")  # why they are not eligible
+    field(app, "complete", "reason").input(text)
+    button(app, "Award certificate").click().run()
+    assert shows_literally(app, f"by {text} by override: {text}")  # the certificate caption
+    assert shows_literally(app, f"certificate awarded by override: {text}")  # the history
+
+    nobody = open_page(CONSOLE, user=f"{text}-nobody")
+    assert shows_literally(nobody, f"No learner's user id starts with “{text}-nobody”")
+
+
+@pytest.mark.usefixtures("app_env")
+@pytest.mark.parametrize("page", ["views/learning.py", "views/certificates.py"])
+def test_a_tutorial_id_with_markup_in_a_link_shows_as_text_on_the_analysis_pages(
+    page: str,
+) -> None:
+    for text in MARKUP:
+        app = open_page(page, tutorial=text)
+        assert shows_literally(app, f"tutorial {text}"), page  # the page's caption
