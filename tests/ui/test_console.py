@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.text import literal
 from progress.service import ProgressService
+from tests.unit.test_text import shown
 from tests.ui.test_pages import (
     APP,
     CONSOLE,
@@ -46,11 +47,6 @@ def fix_chapter(app: AppTest, seconds: float, reason: str, *, completed: bool = 
     field(app, "chapter", "reason").input(reason)
     button(app, "Save chapter").click().run()
     assert not app.exception, [e.value for e in app.exception]
-
-
-def shown(markdown: str) -> str:
-    """What a reader sees of Markdown whose punctuation is escaped (the escapes removed)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def order(app: AppTest) -> list[str]:
