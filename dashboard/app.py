@@ -19,9 +19,7 @@ st.set_page_config(page_title="progress-ops", page_icon=":material/school:", lay
 def page(
     path: str, title: str, icon: str, *, default: bool = False, url_path: str | None = None
 ) -> st.Page:
-    return st.Page(
-        path, title=title, icon=f":material/{icon}:", default=default, url_path=url_path
-    )
+    return st.Page(path, title=title, icon=f":material/{icon}:", default=default, url_path=url_path)
 
 
 overview = page("views/overview.py", "Overview", "monitoring", default=True)

@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 
 from dashboard import data
 from dashboard.context import engine
-from dashboard.text import literal
 from dashboard.state import (
     CUSTOM,
     DEFAULT_WINDOW,
@@ -27,6 +26,7 @@ from dashboard.state import (
     export_name,
     window_label,
 )
+from dashboard.text import literal
 from progress.db import mask_url
 from progress.errors import DatabaseUnavailable, EmbeddedServerFailed, ProgressError
 from queries.window import Window

@@ -134,8 +134,8 @@ def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
     drop = int(steps["step_pct"].to_numpy().argmin())
     worst = steps.iloc[drop]
     st.warning(
-        f"Biggest drop: **{literal(worst['chapter_id'])}** — {worst['step_pct']:g} % of the learners who "
-        "completed the chapter before completed it.",
+        f"Biggest drop: **{literal(worst['chapter_id'])}** — {worst['step_pct']:g} % of the "
+        "learners who completed the chapter before completed it.",
         icon=":material/trending_down:",
     )
     st.plotly_chart(

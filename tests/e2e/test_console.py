@@ -140,6 +140,4 @@ def test_a_learner_id_with_markup_shows_as_text(
     expect(main.get_by_role("heading", name=f"{text} in security")).to_be_visible()
     expect(main.get_by_text(f"chapter {text}", exact=False).first).to_be_visible()
     expect(main.locator("a[href^='https://e.x']")).to_have_count(0)
-    expect(main.locator("strong, b, .katex").filter(has_text=re.compile("^[xh]$"))).to_have_count(
-        0
-    )
+    expect(main.locator("strong, b, .katex").filter(has_text=re.compile("^[xh]$"))).to_have_count(0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -11,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.text import literal
 from progress.service import ProgressService
-from tests.unit.test_text import shown
 from tests.ui.test_pages import (
     APP,
     CONSOLE,
@@ -23,6 +21,7 @@ from tests.ui.test_pages import (
     sign_in,
     watched,
 )
+from tests.unit.test_text import shown
 
 REASON_REQUIRED = "A reason is required"
 
@@ -289,7 +288,9 @@ def test_after_a_write_every_forms_reason_and_fields_are_empty_and_a_reason_is_n
     field(app, "quiz", "reason").input("ticket 32")
     button(app, "Record attempt").click().run()
     assert ProgressService(engine).get_progress(TUTORIAL, "learner-7").quiz_scores
-    assert [field(app, "quiz", name).value for name in ("quiz_id", "score", "passed", "reason")] == [
+    assert [
+        field(app, "quiz", name).value for name in ("quiz_id", "score", "passed", "reason")
+    ] == [
         "",
         0.0,
         False,
@@ -395,9 +396,7 @@ def test_a_search_with_more_matches_than_listed_says_how_many_there_are(engine: 
     app = open_page(CONSOLE, user="learner-")
     picker = app.selectbox(key="pair")
     assert len(picker.options) == 50
-    assert shown(picker.label) == (
-        "Learner–tutorial matches: first 50 of 55 — type more of the id"
-    )
+    assert shown(picker.label) == ("Learner–tutorial matches: first 50 of 55 — type more of the id")
     few = open_page(CONSOLE, user="learner-5")
     assert shown(few.selectbox(key="pair").label) == "5 learner–tutorial matches"
 
@@ -463,7 +462,9 @@ def test_a_signed_in_support_user_writes_under_their_email(engine: Engine) -> No
 @pytest.mark.usefixtures("sam_is_support")
 def test_signed_in_without_the_role_or_signed_out_the_console_is_read_only() -> None:
     eve = console_as({"is_logged_in": True, "email": "eve@example.com"}, "learner-1")
-    assert any("eve@example.com does not have the support role" in shown(w.value) for w in eve.warning)
+    assert any(
+        "eve@example.com does not have the support role" in shown(w.value) for w in eve.warning
+    )
     assert not eve.segmented_control
     nobody = console_as({"is_logged_in": False}, "learner-1")
     assert [b.label for b in nobody.sidebar.button] == ["Sign in"]
@@ -523,7 +524,7 @@ MARKUP = ["**x**", "[t](https://e.x)", "<b>h</b>", "$x$", ":red[x]"]
 def markdown_sources(app: AppTest) -> list[str]:
     """Every string the page hands Streamlit as Markdown: texts, alerts, and widget labels."""
     kinds = ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
-    texts = [node.value for kind in kinds for node in app.get(kind)]
+    texts = [str(getattr(node, "value", "")) for kind in kinds for node in app.get(kind)]
     return texts + [widget.label for widget in (*app.selectbox, *app.text_input, *app.button)]
 
 

@@ -1,4 +1,4 @@
-"""Update a chapter: set a watched chapter's (or a new one's) watch time, position and completion."""
+"""Update a chapter: set a watched (or a new) chapter's watch time, position and completion."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.text import literal
-
 from dashboard.widgets import empty_state, from_url, page_filters, to_url
 from progress.models import LearnerTutorial
 from progress.service import ProgressService
@@ -42,7 +41,7 @@ def find_learners(service: ProgressService, prefix: str) -> list[LearnerTutorial
 
 
 def matches_label(service: ProgressService, prefix: str, listed: int) -> str:
-    """"3 learner–tutorial matches", or — when the list is cut — how many there are in all."""
+    """ "3 learner–tutorial matches", or — when the list is cut — how many there are in all."""
     if listed < LISTED:
         return f"{listed} learner–tutorial match{'es' if listed != 1 else ''}"
     total = service.count_learners(prefix, up_to=COUNTED + 1)

@@ -57,7 +57,7 @@ class Learner:
 
 
 def begin_run() -> None:
-    """Take the outcome the previous run left for this one (once: a later run does not repeat it)."""
+    """Take the outcome the previous run left for this one (once: later runs do not repeat it)."""
     st.session_state[_SHOWN] = st.session_state.pop(_OUTCOME, None)
 
 
