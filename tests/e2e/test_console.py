@@ -37,12 +37,12 @@ def newest_event(engine: Engine, user_id: str) -> int:
         )
 
 
-def learner(engine: Engine, user_id: str) -> str:
+def learner(engine: Engine, user_id: str, chapter_id: str = "ch-01") -> str:
     """A learner who watched one chapter of `security` (through the API); their user id."""
     ProgressService(engine).update_chapter_progress(
         "security",
         user_id,
-        chapter_id="ch-01",
+        chapter_id=chapter_id,
         watch_time=30,
         completed=False,
         last_position=30,
@@ -125,16 +125,7 @@ def test_an_error_keeps_the_chosen_form_open(page: Page, dashboard: Dashboard) -
 def test_a_learner_id_with_markup_shows_as_text(
     page: Page, dashboard: Dashboard, database: Engine, text: str
 ) -> None:
-    ProgressService(database).update_chapter_progress(
-        "security",
-        text,
-        chapter_id=text,
-        watch_time=30,
-        completed=False,
-        last_position=30,
-        actor=text,
-        source="api",
-    )
+    learner(database, text, chapter_id=text)
     open_console(page, dashboard, user=text, tutorial="security")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", name=f"{text} in security")).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.views.console.writes import Learner, show_outcome, write
 
@@ -12,6 +13,17 @@ ANOTHER_CHAPTER = "Another chapter (type its id)"
 
 def seconds(value: float) -> str:
     return f"{value:,.0f} s"
+
+
+def seconds_input(
+    column: DeltaGenerator, learner: Learner, label: str, field: str, value: float
+) -> float:
+    # No minimum: the browser would keep a negative number to itself (a red box) and submit the
+    # previous value; the service refuses it with a message instead.
+    seconds: float = column.number_input(
+        label, value=value, step=1.0, format="%.1f", key=learner.key(FORM, field)
+    )
+    return seconds
 
 
 def chapter_form(learner: Learner) -> None:
@@ -26,21 +38,19 @@ def chapter_form(learner: Learner) -> None:
         else:
             chapter_id = current.chapter_id
         c1, c2, c3 = st.columns(3)
-        # No minimum on the boxes: the browser would keep a negative number to itself (a red box)
-        # and submit the previous value; the service refuses it with a message instead.
-        watch_time = c1.number_input(
+        watch_time = seconds_input(
+            c1,
+            learner,
             "Watch time (s, the chapter's total)",
-            value=current.watch_time if current else 0.0,
-            step=1.0,
-            format="%.1f",
-            key=learner.key(FORM, f"watch_time:{chosen}"),
+            f"watch_time:{chosen}",
+            current.watch_time if current else 0.0,
         )
-        last_position = c2.number_input(
+        last_position = seconds_input(
+            c2,
+            learner,
             "Last position (s)",
-            value=current.last_position if current else 0.0,
-            step=1.0,
-            format="%.1f",
-            key=learner.key(FORM, f"last_position:{chosen}"),
+            f"last_position:{chosen}",
+            current.last_position if current else 0.0,
         )
         completed = c3.checkbox(
             "Completed",
