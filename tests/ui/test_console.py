@@ -376,7 +376,7 @@ def test_the_typed_operator_name_is_kept_in_the_url_and_survives_a_reload(engine
     assert app.query_params["operator"] == "sam@support"
     reloaded = open_page(CONSOLE, **{k: v for k, v in app.query_params.items()})
     assert reloaded.sidebar.text_input(key="operator").value == "sam@support"
-    assert "Changes are recorded as sam@support" in shown(captions(reloaded))
+    assert "Changes are recorded as sam@support" in captions(reloaded)
     reloaded.sidebar.text_input(key="operator").input("").run()
     assert "operator" not in reloaded.query_params
 
@@ -453,7 +453,7 @@ def test_a_signed_in_support_user_writes_under_their_email(engine: Engine) -> No
     app = console_as({"is_logged_in": True, "email": "sam@example.com", "name": "Sam"}, "learner-1")
     assert [b.label for b in app.sidebar.button] == ["Sign out"]
     assert not app.sidebar.text_input  # no name box when someone is signed in
-    assert "Changes are recorded as sam@example.com" in shown(captions(app))
+    assert "Changes are recorded as sam@example.com" in captions(app)
     field(app, "chapter", "reason").input("ticket 20")
     button(app, "Save chapter").click().run()
     assert ProgressService(engine).history(TUTORIAL, "learner-1")[0].actor == "sam@example.com"
@@ -486,7 +486,7 @@ def test_the_reverse_proxys_trusted_header_names_the_operator(
     monkeypatch.setenv("PROGRESS_OPS_SUPPORT_USERS", '["kim@example.com"]')
     watched(engine, "learner-1")
     app = open_page(CONSOLE, user="learner-1")
-    assert "Changes are recorded as kim@example.com" in shown(captions(app))
+    assert "Changes are recorded as kim@example.com" in captions(app)
     monkeypatch.setenv("PROGRESS_OPS_TRUSTED_USER_HEADER", "X-Other-Header")
     unnamed = open_page(CONSOLE, user="learner-1")
     assert any("Sign in to make changes" in w.value for w in unnamed.warning)
@@ -502,7 +502,7 @@ def test_the_console_opens_the_sidebars_tutorial_when_the_learner_has_it(engine:
     for tutorial in ("react-hooks", TUTORIAL):
         app = open_page(CONSOLE, user="learner-1", tutorial=tutorial)
         assert str(app.selectbox(key="pair").value).startswith(f"learner-1 · {tutorial} ")
-        assert "the tutorial chosen in the sidebar" not in shown(captions(app))
+        assert "the tutorial chosen in the sidebar" not in captions(app)
     picked = next(o for o in app.selectbox(key="pair").options if "react-hooks" in o)
     app.selectbox(key="pair").set_value(picked).run()
     assert app.query_params["tutorial"] == "react-hooks"  # the sidebar follows the pick
@@ -512,7 +512,7 @@ def test_the_console_opens_the_sidebars_tutorial_when_the_learner_has_it(engine:
     other = open_page(CONSOLE, user="learner-2", tutorial="react-hooks")
     assert str(other.selectbox(key="pair").value).startswith(f"learner-2 · {TUTORIAL} ")
     assert "learner-2 has no progress in react-hooks, the tutorial chosen in the sidebar" in (
-        shown(captions(other))
+        captions(other)
     )
 
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from progress.demo import DemoSpec, load_demo_data
 from progress.schema import progress_events
 from progress.service import ProgressService
+from tests.unit.test_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = [
@@ -84,7 +85,8 @@ def button(app: AppTest, label: str):  # type: ignore[no-untyped-def]
 
 
 def captions(app: AppTest) -> str:
-    return " ".join(c.value for c in app.caption)
+    """The captions' text as shown (ids in them are escaped Markdown: `dashboard.text.literal`)."""
+    return " ".join(shown(c.value) for c in app.caption)
 
 
 # -- every page, empty and full ------------------------------------------------------------------
