@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.state import Filters
+from dashboard.text import literal
 from dashboard.widgets import data_page, empty_state, show_sql, table_panel
 from queries.window import Window
 
@@ -133,8 +134,8 @@ def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
     drop = int(steps["step_pct"].to_numpy().argmin())
     worst = steps.iloc[drop]
     st.warning(
-        f"Biggest drop: **{worst['chapter_id']}** — {worst['step_pct']:g} % of the learners who "
-        "completed the chapter before completed it.",
+        f"Biggest drop: **{literal(worst['chapter_id'])}** — {worst['step_pct']:g} % of the "
+        "learners who completed the chapter before completed it.",
         icon=":material/trending_down:",
     )
     st.plotly_chart(
