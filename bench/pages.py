@@ -44,10 +44,10 @@ PAGES = {
     "Learning activity, one tutorial": ("views/learning.py", {"tutorial": TUTORIAL}),
     "Certificates": ("views/certificates.py", {}),
     "Progress console (a learner)": (
-        "views/console.py",
+        "views/console/page.py",
         {"user": "learner-000042", "tutorial": TUTORIAL},
     ),
-    "baseline: console, no learner": ("views/console.py", {}),
+    "baseline: console, no learner": ("views/console/page.py", {}),
 }
 
 

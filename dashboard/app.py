@@ -21,8 +21,10 @@ ICON = Path(__file__).with_name("icon.png")
 st.set_page_config(page_title="progress-ops", page_icon=str(ICON), layout="wide")
 
 
-def page(path: str, title: str, icon: str, *, default: bool = False) -> st.Page:
-    return st.Page(path, title=title, icon=f":material/{icon}:", default=default)
+def page(
+    path: str, title: str, icon: str, *, default: bool = False, url_path: str | None = None
+) -> st.Page:
+    return st.Page(path, title=title, icon=f":material/{icon}:", default=default, url_path=url_path)
 
 
 overview = page("views/overview.py", "Overview", "monitoring", default=True)
@@ -30,7 +32,7 @@ api_health = page("views/api_health.py", "API health", "speed")
 migration = page("views/migration.py", "Migration & fallback", "sync")
 learning = page("views/learning.py", "Learning activity", "school")
 certificates = page("views/certificates.py", "Certificates", "workspace_premium")
-console = page("views/console.py", "Progress console", "support_agent")
+console = page("views/console/page.py", "Progress console", "support_agent", url_path="console")
 navigation = st.navigation(
     {
         "Monitor": [overview, api_health, migration],

@@ -26,6 +26,7 @@ from dashboard.state import (
     export_name,
     window_label,
 )
+from dashboard.text import literal
 from progress.db import mask_url
 from progress.errors import DatabaseUnavailable, EmbeddedServerFailed, ProgressError
 from queries.window import Window
@@ -168,7 +169,7 @@ def data_page(
         with database_guard():
             render(filters, window)
         read = data.oldest_read()
-        parts = [filters.describe(window), note]
+        parts = [literal(filters.describe(window)), note]
         if read is not None:
             parts.append(f"data as of {read:%H:%M:%S} UTC")
         caption.caption(" · ".join(part for part in parts if part))
@@ -193,7 +194,7 @@ def database_guard() -> Iterator[None]:
     except (DatabaseUnavailable, EmbeddedServerFailed) as error:
         database_error(error)
     except ProgressError as error:
-        st.error(error.message, icon=":material/error:")
+        st.error(literal(error.message), icon=":material/error:")
 
 
 def database_error(error: ProgressError) -> None:
@@ -208,8 +209,9 @@ def database_error(error: ProgressError) -> None:
 
 
 def empty_state(message: str) -> None:
-    """Instead of an empty chart or table: what is missing and what to change."""
-    st.info(message, icon=":material/search_off:")
+    """Instead of an empty chart or table: what is missing and what to change (as text: it may
+    quote an id)."""
+    st.info(literal(message), icon=":material/search_off:")
 
 
 def show_sql(
@@ -295,7 +297,7 @@ def table_panel(
     long list says how many rows it has, and — when the query stops at a limit and counts every
     match in `total_rows` — of how many.
     """
-    st.subheader(title)
+    st.subheader(literal(title))
     frame = data.load(name, window, tutorial_id, extra)
     if caption and not frame.empty:
         st.caption(caption)

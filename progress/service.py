@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
 from progress import store
 from progress.bulk import ImportedProgress, copy_progress
@@ -124,11 +124,30 @@ class ProgressService:
                         tutorial_progress.c.last_watched_at,
                         tutorial_progress.c.updated_at,
                     )
-                    .where(tutorial_progress.c.user_id.startswith(prefix, autoescape=True))
+                    .where(_user_id_starts_with(prefix))
                     .order_by(tutorial_progress.c.user_id, tutorial_progress.c.tutorial_id)
                     .limit(limit)
                 ).mappings()
                 return [LearnerTutorial.model_validate(dict(row)) for row in rows]
+
+        return run_with_retry(read, engine=self.engine)
+
+    def count_learners(self, user_id_prefix: str, *, up_to: int = 10_000) -> int:
+        """How many learner–tutorial pairs `find_learners(user_id_prefix)` would list without its
+        limit, counted up to `up_to` (a one-letter prefix can match millions)."""
+        prefix = check_id("user_id", user_id_prefix)
+
+        def read() -> int:
+            with self.engine.connect() as connection:
+                matches = (
+                    select(tutorial_progress.c.id)
+                    .where(_user_id_starts_with(prefix))
+                    .limit(up_to)
+                    .subquery()
+                )
+                return int(
+                    connection.execute(select(func.count()).select_from(matches)).scalar_one()
+                )
 
         return run_with_retry(read, engine=self.engine)
 
@@ -475,6 +494,10 @@ class ProgressService:
 
 MAX_UPLOAD_QUIZZES = 1_000
 MAX_QUIZ_ATTEMPTS = 1_000_000
+
+
+def _user_id_starts_with(prefix: str) -> ColumnElement[bool]:
+    return tutorial_progress.c.user_id.startswith(prefix, autoescape=True)
 
 
 def check_upload(tutorial_id: str, user_id: str, client: Progress) -> Progress:

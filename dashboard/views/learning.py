@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.state import Filters
+from dashboard.text import literal
 from dashboard.widgets import data_page, empty_state, show_sql, table_panel
 from queries.window import Window, utc_midnight
 
@@ -127,14 +128,16 @@ def activity(filters: Filters, window: Window) -> None:
 
 def biggest_drop(steps: pd.DataFrame, drop: int) -> str:
     """The funnel's biggest drop in words: who did not go on, and the share who did."""
-    worst = steps.iloc[drop]
+    chapter = literal(steps.iloc[drop]["chapter_id"])
     before = (
-        "started the tutorial" if drop == 0 else f"completed {steps.iloc[drop - 1]['chapter_id']}"
+        "started the tutorial"
+        if drop == 0
+        else f"completed {literal(steps.iloc[drop - 1]['chapter_id'])}"
     )
-    kept = float(worst["step_pct"])
+    kept = float(steps.iloc[drop]["step_pct"])
     return (
-        f"Biggest drop at **{worst['chapter_id']}**: {100 - kept:.1f} % of the learners who "
-        f"{before} did not complete it ({kept:.1f} % did)."
+        f"Biggest drop at **{chapter}**: {100 - kept:.1f} % of the learners who {before} did not "
+        f"complete it ({kept:.1f} % did)."
     )
 
 

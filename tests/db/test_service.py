@@ -425,3 +425,6 @@ def test_find_learners_by_user_id_prefix_lists_their_tutorials(service: Progress
     ]
     assert [r.user_id for r in service.find_learners("ann_")] == ["ann_1"]
     assert [r.user_id for r in service.find_learners("ann%")] == ["ann%2"]
+    # How many pairs match in all (the console says "first 50 of …"), counted up to a cap.
+    assert (service.count_learners("ann"), service.count_learners("ann_")) == (4, 1)
+    assert service.count_learners("ann", up_to=2) == 2

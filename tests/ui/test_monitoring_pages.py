@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from progress import routes
 from progress.schema import api_logs, client_events
-from tests.ui.test_pages import TUTORIAL, app_env, captions, demo, open_page  # noqa: F401
+from tests.ui.test_pages import TUTORIAL, captions, demo, open_page
 
 pytestmark = pytest.mark.usefixtures("app_env")
 

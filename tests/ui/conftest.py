@@ -1,0 +1,25 @@
+"""What every dashboard test shares: the app on the test database, and a support operator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+
+@pytest.fixture
+def app_env(engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from dashboard import data
+    from dashboard.context import engine as cached_engine
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    data.clear()  # cached answers of an earlier test's database
+    yield
+    cached_engine.clear()
+
+
+@pytest.fixture
+def support(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend the database is the embedded demo one, where a typed name may write."""
+    monkeypatch.setattr("dashboard.context.is_embedded", lambda *_: True)
