@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from commands import check, demo, http_api, load
+from commands import alerts, check, demo, http_api, load
 from progress.db import database_url, mask_url, upgrade
 from progress.errors import ProgressError
 
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_parser(subcommands)
     http_api.add_parsers(subcommands)
     load.add_parser(subcommands)
+    alerts.add_parser(subcommands)
     return parser
 
 

@@ -291,3 +291,61 @@ learner_tutorial_days = Table(
     Column("day", DateTime(timezone=True), primary_key=True),
     Column("user_id", Text, primary_key=True),
 )
+
+# -- per-minute rollups, for the short windows of burn-rate alerts (queries.slo) -----------------
+
+# The latencies "faster than" is counted at per minute: the latency SLO's threshold must be one of
+# them (queries.slo). Counted at histogram resolution: faster than the lower edge of the
+# `queries.histogram` bin holding the threshold, so minutes and hourly histograms agree.
+FAST_THRESHOLDS_MS = (100, 200, 300, 500, 1000, 2000)
+
+api_log_minutes = Table(
+    "api_log_minutes",
+    metadata,
+    Column("minute", DateTime(timezone=True), primary_key=True),
+    Column("method", Text, primary_key=True),
+    Column("endpoint", Text, primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+    Column("errors_4xx", BigInteger, nullable=False),
+    Column("errors_5xx", BigInteger, nullable=False),
+    Column("latency_sum_ms", Double, nullable=False),
+    *[Column(f"faster_than_{ms}ms", BigInteger, nullable=False) for ms in FAST_THRESHOLDS_MS],
+)
+
+client_event_minutes = Table(
+    "client_event_minutes",
+    metadata,
+    Column("minute", DateTime(timezone=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("outcome", Text),
+    Column("events", BigInteger, nullable=False),
+    UniqueConstraint("minute", "kind", "outcome", postgresql_nulls_not_distinct=True),
+)
+
+# -- alert state and history (alerting.store): one row per alert from firing to resolution ------
+
+ALERT_SEVERITIES = ("page", "ticket")
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("alert_key", Text, nullable=False),  # an SLO's key, or "no_data:<source>"
+    Column("severity", Text, nullable=False),
+    Column("tier", Text, nullable=False),  # e.g. "1h/5m > 14.4×", or "no data for 15 min"
+    Column("fired_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("burn_rate", Double),  # at the last evaluation while firing
+    Column("peak_burn_rate", Double),
+    Column("peak_severity", Text, nullable=False),
+    CheckConstraint(_one_of("severity", ALERT_SEVERITIES), name="severity_known"),
+    CheckConstraint(_one_of("peak_severity", ALERT_SEVERITIES), name="peak_severity_known"),
+    # At most one open (firing) alert per key: a second evaluator cannot open another.
+    Index(
+        "ix_alerts_alert_key_open",
+        "alert_key",
+        unique=True,
+        postgresql_where=text("resolved_at IS NULL"),
+    ),
+    Index("ix_alerts_fired_at", "fired_at"),
+)

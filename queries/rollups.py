@@ -8,6 +8,9 @@ rollups reads a few thousand rows. What is kept (tables in `progress.schema`):
   together under `ALL_ENDPOINTS`, for periods of 1, 6 and 24 hours; `queries.histogram`);
 - `client_events` → `client_event_hours` (per hour, kind, outcome, operation and reason: events
   and records carried);
+- per minute, for the short windows of burn-rate alerts (`queries.slo`): `api_logs` →
+  `api_log_minutes` (as `api_log_hours`, plus the requests faster than each of
+  `FAST_THRESHOLDS_MS`), `client_events` → `client_event_minutes` (events per kind and outcome);
 - `progress_events` → `learner_days`, `learner_tutorial_days` (who was active on which UTC day).
 
 Counts, sums and the sets of active learners are exact; percentiles are within the bound
@@ -66,11 +69,14 @@ from sqlalchemy.exc import OperationalError
 
 from progress.routes import PROGRESS_ENDPOINTS
 from progress.schema import (
+    FAST_THRESHOLDS_MS,
     api_log_hours,
     api_log_latency_bins,
+    api_log_minutes,
     api_logs,
     chapter_progress,
     client_event_hours,
+    client_event_minutes,
     client_events,
     learner_days,
     learner_tutorial_days,
@@ -78,7 +84,7 @@ from progress.schema import (
     rollup_watermarks,
     tutorial_progress,
 )
-from queries.histogram import ORIGIN, SPANS, latency_bin
+from queries.histogram import ORIGIN, SPANS, fast_edge_ms, latency_bin
 
 ALL_ENDPOINTS = ("*", "*")  # (method, endpoint) of the histograms of every progress endpoint
 LOCK_TIMEOUT_MS = 200
@@ -232,6 +238,35 @@ def _fold_api_logs(connection: Connection, new_rows: Any) -> None:
                     set_={"requests": api_log_latency_bins.c.requests + bins.excluded.requests},
                 )
             )
+    _fold_api_log_minutes(connection, new_rows)
+
+
+def _fold_api_log_minutes(connection: Connection, new_rows: Any) -> None:
+    minute = utc_trunc("minute", api_logs.c.timestamp).label("minute")
+    latency = api_logs.c.response_time_ms
+    fast = [f"faster_than_{ms}ms" for ms in FAST_THRESHOLDS_MS]
+    sums = ["requests", "errors_4xx", "errors_5xx", "latency_sum_ms", *fast]
+    minutes = pg_insert(api_log_minutes).from_select(
+        ["minute", "method", "endpoint", *sums],
+        select(
+            minute,
+            api_logs.c.method,
+            api_logs.c.endpoint,
+            func.count(),
+            func.count().filter(api_logs.c.status_code.between(400, 499)),
+            func.count().filter(api_logs.c.status_code >= 500),
+            func.sum(latency),
+            *[func.count().filter(latency < fast_edge_ms(ms)) for ms in FAST_THRESHOLDS_MS],
+        )
+        .where(new_rows)
+        .group_by(minute, api_logs.c.method, api_logs.c.endpoint),
+    )
+    connection.execute(
+        minutes.on_conflict_do_update(
+            index_elements=["minute", "method", "endpoint"],
+            set_={name: api_log_minutes.c[name] + minutes.excluded[name] for name in sums},
+        )
+    )
 
 
 def _fold_client_events(connection: Connection, new_rows: Any) -> None:
@@ -259,6 +294,21 @@ def _fold_client_events(connection: Connection, new_rows: Any) -> None:
                 "events": client_event_hours.c.events + hours.excluded.events,
                 "records": client_event_hours.c.records + hours.excluded.records,
             },
+        )
+    )
+    minute_keys = [
+        utc_trunc("minute", client_events.c.occurred_at).label("minute"),
+        client_events.c.kind,
+        client_events.c.outcome,
+    ]
+    minutes = pg_insert(client_event_minutes).from_select(
+        ["minute", "kind", "outcome", "events"],
+        select(*minute_keys, func.count()).where(new_rows).group_by(*minute_keys),
+    )
+    connection.execute(
+        minutes.on_conflict_do_update(
+            index_elements=["minute", "kind", "outcome"],
+            set_={"events": client_event_minutes.c.events + minutes.excluded.events},
         )
     )
 
