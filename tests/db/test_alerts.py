@@ -190,7 +190,8 @@ def test_a_failing_webhook_is_retried_then_reported_and_the_alert_stays_recorded
     traffic(engine, NOW - timedelta(hours=1), 60, errors=10)
     result = evaluate_once(engine, now=NOW, settings=settings(webhook, attempts=3))
     [delivery] = result.deliveries
-    assert delivery.error is not None and "500" in delivery.error
+    assert delivery.error is not None
+    assert "500" in delivery.error
     assert len(webhook.received) == 3
     assert len(alert_rows(engine)) == 1
 
