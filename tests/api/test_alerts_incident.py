@@ -35,6 +35,7 @@ CHAPTER = {
     "lastPosition": 5,
 }
 PER_MINUTE = 20
+HOUR = timedelta(hours=1)
 
 
 def log_minutes(
@@ -104,11 +105,10 @@ def test_a_real_5xx_incident_pages_once_with_its_burn_rates_and_resolves_once(
         ("fired", "error_rate", "page")
     ]
     errors = next(s for s in fired.statuses if s.slo.key == "error_rate")
-    for length in (timedelta(minutes=5), timedelta(hours=1), timedelta(hours=6)):
+    for length in (timedelta(minutes=5), HOUR, timedelta(hours=6)):
         expected = raw_burn(engine, end - length, end)
         assert errors.burn_rates[length] == pytest.approx(expected), length
-    assert errors.burn_rates[timedelta(minutes=5)] > 14.4
-    assert errors.burn_rates[timedelta(hours=1)] > 14.4
+    assert min(errors.burn_rates[timedelta(minutes=5)] or 0, errors.burn_rates[HOUR] or 0) > 14.4
     assert evaluate_once(engine, now=at, settings=alert_settings(webhook)).changes == []
     [sent] = webhook.received
     assert (sent["alert"], sent["change"], sent["tier"]) == ("error_rate", "fired", "1h/5m > 14.4×")
