@@ -23,12 +23,13 @@ def page(path: str, title: str, icon: str, *, default: bool = False) -> st.Page:
 overview = page("views/overview.py", "Overview", "monitoring", default=True)
 api_health = page("views/api_health.py", "API health", "speed")
 migration = page("views/migration.py", "Migration & fallback", "sync")
+alerts = page("views/alerts.py", "Alerts", "notifications_active")
 learning = page("views/learning.py", "Learning activity", "school")
 certificates = page("views/certificates.py", "Certificates", "workspace_premium")
 console = page("views/console.py", "Progress console", "support_agent")
 navigation = st.navigation(
     {
-        "Monitor": [overview, api_health, migration],
+        "Monitor": [overview, api_health, migration, alerts],
         "Analyse": [learning, certificates],
         "Support": [console],
     }
@@ -49,10 +50,10 @@ if is_embedded():
         icon=":material/science:",
     )
 
-monitoring = navigation in (overview, api_health, migration)
+monitoring = navigation in (overview, api_health, migration, alerts)
 with database_guard():
     sidebar_filters(
-        window=navigation is not console,
+        window=navigation not in (console, alerts),
         tutorial=navigation in (learning, certificates, console),
         refresh=monitoring,
     )

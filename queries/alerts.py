@@ -6,7 +6,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Select, and_, func, literal, select, tuple_, union_all
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 
 from progress.routes import PROGRESS_ENDPOINTS
 from progress.schema import alerts, api_log_hours, api_log_latency_bins, client_event_hours
@@ -35,6 +46,18 @@ def alert_history_statement(since: datetime) -> Select[Any]:
         .where((a.fired_at >= since) | a.resolved_at.is_(None))
         .order_by(a.fired_at.desc(), a.id.desc())
     )
+
+
+def open_alerts_statement() -> Select[Any]:
+    """The alerts firing now: alert_key, severity, tier, fired_at, burn_rate."""
+    a = alerts.c
+    return select(a.alert_key, a.severity, a.tier, a.fired_at, a.burn_rate).where(
+        a.resolved_at.is_(None)
+    )
+
+
+def _events_if(events: Any, *conditions: Any) -> Any:
+    return case((and_(*conditions), events), else_=literal(0, BigInteger))
 
 
 def hourly_counts_statement(start: datetime, end: datetime, *, fast_ms: float) -> Select[Any]:
@@ -68,9 +91,9 @@ def hourly_counts_statement(start: datetime, end: datetime, *, fast_ms: float) -
             zero,
             zero,
             zero,
-            (c.events * (c.kind == "migration") * (c.outcome == "succeeded")).label("s"),
-            (c.events * (c.kind == "migration") * (c.outcome == "failed")).label("f"),
-            (c.events * (c.kind == "fallback")).label("b"),
+            _events_if(c.events, c.kind == "migration", c.outcome == "succeeded"),
+            _events_if(c.events, c.kind == "migration", c.outcome == "failed"),
+            _events_if(c.events, c.kind == "fallback"),
         ).where(c.hour >= start, c.hour < end),
     ).subquery("per_hour")
     columns = [per_hour.c[name] for name in list(per_hour.c.keys())[1:]]

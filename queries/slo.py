@@ -134,6 +134,7 @@ class Slo:
     objective: float  # share of good events required, e.g. 0.99
     bad_total: Callable[[Counts], tuple[int, int]]
     dashboard_page: str  # the dashboard page showing it
+    target_key: str  # the `queries.targets` target it stands for
 
     @property
     def budget(self) -> float:
@@ -166,6 +167,7 @@ def slos(targets: TargetSettings | None = None) -> list[Slo]:
             1 - t.error_rate_pct / 100,
             lambda c: (c.errors_5xx, c.requests),
             "api_health",
+            "error_rate_pct",
         ),
         Slo(
             "latency",
@@ -173,6 +175,7 @@ def slos(targets: TargetSettings | None = None) -> list[Slo]:
             0.95,
             lambda c: (c.requests - c.fast, c.requests),
             "api_health",
+            "p95_response_ms",
         ),
         Slo(
             "migration_success",
@@ -180,6 +183,7 @@ def slos(targets: TargetSettings | None = None) -> list[Slo]:
             t.migration_success_pct / 100,
             lambda c: (c.migrations_failed, c.migrations_succeeded + c.migrations_failed),
             "migration",
+            "migration_success_pct",
         ),
         Slo(
             "fallback_rate",
@@ -187,6 +191,7 @@ def slos(targets: TargetSettings | None = None) -> list[Slo]:
             1 - t.fallback_rate_pct / 100,
             lambda c: (c.fallbacks, c.fallbacks + c.requests),
             "migration",
+            "fallback_rate_pct",
         ),
     ]
 
