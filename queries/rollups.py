@@ -296,6 +296,10 @@ def _fold_client_events(connection: Connection, new_rows: Any) -> None:
             },
         )
     )
+    _fold_client_event_minutes(connection, new_rows)
+
+
+def _fold_client_event_minutes(connection: Connection, new_rows: Any) -> None:
     minute_keys = [
         utc_trunc("minute", client_events.c.occurred_at).label("minute"),
         client_events.c.kind,
