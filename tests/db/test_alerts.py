@@ -5,12 +5,17 @@ webhook neither stops the evaluation nor the other notifications."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +26,8 @@ from alerting.evaluator import Evaluation, Settings, evaluate_once
 from alerting.notify import AlertSettings
 from progress import routes
 from progress.schema import alerts, api_logs, client_events
+from queries.alerts import budget_burn
+from queries.rollups import refresh
 from queries.slo import SloSettings
 from queries.targets import TargetSettings
 
@@ -269,3 +276,41 @@ def test_evaluate_exits_2_with_one_line_when_the_database_is_unreachable(
     assert captured.out == ""
     [line] = captured.err.splitlines()
     assert line.startswith("progress-ops: Cannot reach the database at ")
+
+
+def test_the_budget_burn_chart_ends_at_the_share_of_the_budget_spent(engine: Engine) -> None:
+    traffic(engine, NOW - timedelta(hours=10), 600, errors=1)  # 5 % errors: 5× the 1 % budget
+    refresh(engine)
+    spent = budget_burn(engine, NOW)
+    errors = spent[spent["slo"] == "Errors (5xx) < 1 %"]
+    assert len(errors) == 10
+    assert errors["budget_spent_pct"].iloc[-1] == pytest.approx(500.0)
+    assert errors["budget_spent_pct"].is_monotonic_increasing
+
+
+def test_serve_evaluates_every_interval_and_stops_after_sigterm(
+    engine: Engine, database_url: str
+) -> None:
+    environment = {**os.environ, "DATABASE_URL": database_url}
+    environment.pop("PROGRESS_OPS_ALERT_WEBHOOK_URL", None)
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "progress-ops", "alerts", "serve", "--interval", "0.2"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        tables = 0
+        for line in server.stdout:
+            tables += line.startswith("SLOs at ")
+            if tables == 2:
+                break
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode == 0
+    assert "stopping after this evaluation" in err
+    assert "Traceback" not in err
