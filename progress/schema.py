@@ -7,6 +7,8 @@ this module is what the code and the migrations agree on.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -224,16 +226,24 @@ client_events = Table(
 
 # -- read-side rollups of api_logs (kept current by queries.rollups.refresh) ---------------------
 
+
+def _request_counts(period: str) -> list[Column[Any]]:
+    """The key and counts of a rollup of api_logs per `period` ("hour", "minute") and endpoint."""
+    return [
+        Column(period, DateTime(timezone=True), primary_key=True),
+        Column("method", Text, primary_key=True),
+        Column("endpoint", Text, primary_key=True),
+        Column("requests", BigInteger, nullable=False),
+        Column("errors_4xx", BigInteger, nullable=False),
+        Column("errors_5xx", BigInteger, nullable=False),
+        Column("latency_sum_ms", Double, nullable=False),
+    ]
+
+
 api_log_hours = Table(
     "api_log_hours",
     metadata,
-    Column("hour", DateTime(timezone=True), primary_key=True),
-    Column("method", Text, primary_key=True),
-    Column("endpoint", Text, primary_key=True),
-    Column("requests", BigInteger, nullable=False),
-    Column("errors_4xx", BigInteger, nullable=False),
-    Column("errors_5xx", BigInteger, nullable=False),
-    Column("latency_sum_ms", Double, nullable=False),
+    *_request_counts("hour"),
 )
 
 # Latency histograms at three resolutions (periods of 1, 6 and 24 hours, aligned to UTC
@@ -302,13 +312,7 @@ FAST_THRESHOLDS_MS = (100, 200, 300, 500, 1000, 2000)
 api_log_minutes = Table(
     "api_log_minutes",
     metadata,
-    Column("minute", DateTime(timezone=True), primary_key=True),
-    Column("method", Text, primary_key=True),
-    Column("endpoint", Text, primary_key=True),
-    Column("requests", BigInteger, nullable=False),
-    Column("errors_4xx", BigInteger, nullable=False),
-    Column("errors_5xx", BigInteger, nullable=False),
-    Column("latency_sum_ms", Double, nullable=False),
+    *_request_counts("minute"),
     *[Column(f"faster_than_{ms}ms", BigInteger, nullable=False) for ms in FAST_THRESHOLDS_MS],
 )
 

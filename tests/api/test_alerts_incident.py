@@ -23,17 +23,11 @@ from progress.request_log import RequestLog
 from progress.service import ProgressService
 from queries.slo import floor_minute
 from tests.api.conftest import AS_LEARNER, LEARNER, TUTORIAL, ClientFactory, settings
+from tests.api.test_outage import CHAPTER
 from tests.db.test_alerts import Webhook, alert_rows
 from tests.db.test_alerts import settings as alert_settings
 from tests.db.test_alerts import webhook as webhook  # the fixture
 
-CHAPTER = {
-    "userId": LEARNER,
-    "chapterId": "ch-1",
-    "watchTime": 5,
-    "completed": False,
-    "lastPosition": 5,
-}
 PER_MINUTE = 20
 HOUR = timedelta(hours=1)
 
