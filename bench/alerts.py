@@ -18,25 +18,24 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, make_url, select, text, true
+from sqlalchemy import Engine, func, make_url, select, text
 
 from alerting.evaluator import Settings, evaluate_once
 from alerting.notify import AlertSettings
 from bench.common import add_data_arguments, load_benchmark_data, machine
 from progress.db import make_engine, upgrade
 from progress.schema import (
-    api_log_hours,
-    api_log_latency_bins,
-    api_log_minutes,
     api_logs,
-    client_event_hours,
-    client_event_minutes,
-    learner_days,
-    learner_tutorial_days,
-    rollup_watermarks,
+    client_events,
 )
 from queries.histogram import fast_edge_ms
-from queries.rollups import _fold_api_log_minutes, _fold_client_event_minutes, refresh
+from queries.rollups import (
+    _fold_api_log_minutes,
+    _fold_api_logs,
+    _fold_client_event_minutes,
+    _fold_client_events,
+    refresh,
+)
 from queries.slo import (
     WINDOWS,
     Counts,
@@ -49,16 +48,6 @@ from queries.slo import (
 from queries.targets import TargetSettings
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_alerts"
-ROLLUPS = (
-    api_log_hours,
-    api_log_latency_bins,
-    api_log_minutes,
-    client_event_hours,
-    client_event_minutes,
-    learner_days,
-    learner_tutorial_days,
-    rollup_watermarks,
-)
 RAW_API = """
     SELECT count(*), count(*) FILTER (WHERE status_code >= 500),
            count(*) FILTER (WHERE response_time_ms < :edge)
@@ -125,25 +114,25 @@ def raw_counts(engine: Engine, end: datetime, lengths: list[timedelta]) -> dict[
     return counts
 
 
-def fold_seconds(engine: Engine) -> tuple[float, float]:
-    """A whole refold of the data (every rollup, watermarks reset), and the per-minute level's
-    part of it alone; each in a transaction that is rolled back."""
-    names = ", ".join(table.name for table in ROLLUPS)
+def fold_seconds(engine: Engine, since: datetime) -> tuple[float, float]:
+    """Folding the requests and client events since `since` again, as the API's refreshes fold
+    new rows (into rollup rows that already exist): every level, and the per-minute level alone;
+    each in a transaction that is rolled back."""
+    new_requests = api_logs.c.timestamp >= since
+    new_events = client_events.c.occurred_at >= since
     with engine.connect() as connection, connection.begin() as transaction:
-        connection.execute(text(f"TRUNCATE {names}"))
         started = time.perf_counter()
-        refresh(connection)
-        whole = time.perf_counter() - started
+        _fold_api_logs(connection, new_requests)
+        _fold_client_events(connection, new_events)
+        every_level = time.perf_counter() - started
         transaction.rollback()
-    minutes = ", ".join(t.name for t in (api_log_minutes, client_event_minutes))
     with engine.connect() as connection, connection.begin() as transaction:
-        connection.execute(text(f"TRUNCATE {minutes}"))
         started = time.perf_counter()
-        _fold_api_log_minutes(connection, true())
-        _fold_client_event_minutes(connection, true())
+        _fold_api_log_minutes(connection, new_requests)
+        _fold_client_event_minutes(connection, new_events)
         minute_level = time.perf_counter() - started
         transaction.rollback()
-    return whole, minute_level
+    return every_level, minute_level
 
 
 def main() -> None:
@@ -152,7 +141,10 @@ def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--load", action="store_true", help="replace the data first")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--fold-runs", type=int, default=3)
+    parser.add_argument("--fold-runs", type=int, default=5)
+    parser.add_argument(
+        "--fold-hours", type=int, default=24, help="the last hours of data folded again"
+    )
     args = parser.parse_args()
     ensure_database(args.url)
     engine = make_engine(args.url)
@@ -190,11 +182,15 @@ def main() -> None:
     print(f"the same burn rates from the raw rows: {describe(baseline)}")
     print("burn rates from the rollups equal those from the raw rows: yes")
 
-    folds = [fold_seconds(engine) for _ in range(args.fold_runs)]
+    since = now - timedelta(hours=args.fold_hours)
+    folds = [fold_seconds(engine, since) for _ in range(args.fold_runs)]
     whole = [w for w, _ in folds]
     minute_level = [m for _, m in folds]
     share = [m / (w - m) for w, m in folds]
-    print(f"whole refold: {describe(whole)}; its per-minute level: {describe(minute_level)}")
+    print(
+        f"folding the last {args.fold_hours} h again: {describe(whole)}; "
+        f"its per-minute level: {describe(minute_level)}"
+    )
     print(
         f"per-minute level ÷ the rest of the fold: median {statistics.median(share):.1%} "
         f"(range {min(share):.1%}–{max(share):.1%})"

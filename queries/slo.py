@@ -309,6 +309,9 @@ def window_counts(
         window_counts_statement(end - length, end, fast_ms=fast_ms, label=str(i))
         for i, length in enumerate(lengths)
     ]
+    # A few thousand rollup rows: parallel workers cost more to start than they save (measured,
+    # docs/benchmarks.md). For this transaction only.
+    connection.execute(select(func.set_config("max_parallel_workers_per_gather", "0", True)))
     rows = connection.execute(union_all(*statements)).all()
     by_label = {row.label: row for row in rows}
     return {
@@ -455,7 +458,7 @@ def _flow(
         select(
             _sum(column, minute >= end - quiet, minute < end),
             _sum(column, day_before),
-        )
+        ).where(minute >= end - timedelta(days=1), minute < end)
     ).one()
     usual = before * (quiet / (timedelta(days=1) - quiet))
     firing = recent == 0 and usual >= settings.no_data_min_expected
