@@ -12,13 +12,19 @@ missing); `--load` replaces its contents with `progress-ops demo-data` at benchm
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from sqlalchemy import Engine, func, make_url, select, text
+from sqlalchemy import Connection, Engine, and_, func, make_url, select, text
 
 from alerting.evaluator import Settings, evaluate_once
 from alerting.notify import AlertSettings
@@ -29,13 +35,7 @@ from progress.schema import (
     client_events,
 )
 from queries.histogram import fast_edge_ms
-from queries.rollups import (
-    _fold_api_log_minutes,
-    _fold_api_logs,
-    _fold_client_event_minutes,
-    _fold_client_events,
-    refresh,
-)
+from queries.rollups import _fold_api_logs, _fold_client_events, refresh
 from queries.slo import (
     WINDOWS,
     Counts,
@@ -114,25 +114,39 @@ def raw_counts(engine: Engine, end: datetime, lengths: list[timedelta]) -> dict[
     return counts
 
 
-def fold_seconds(engine: Engine, since: datetime) -> tuple[float, float]:
-    """Folding the requests and client events since `since` again, as the API's refreshes fold
-    new rows (into rollup rows that already exist): every level, and the per-minute level alone;
-    each in a transaction that is rolled back."""
-    new_requests = api_logs.c.timestamp >= since
-    new_events = client_events.c.occurred_at >= since
+Fold = Callable[[Connection, Any], None]
+
+
+def rollups_at(revision: str) -> ModuleType:
+    """`queries/rollups.py` as it was at `revision` (git), loaded as a module of its own."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:queries/rollups.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    module = ModuleType(f"rollups_at_{revision}")
+    sys.modules[module.__name__] = module  # for its dataclasses
+    exec(compile(source, f"{revision}:queries/rollups.py", "exec"), module.__dict__)
+    return module
+
+
+def fold_seconds(engine: Engine, folds: tuple[Fold, Fold], slices: list[datetime]) -> float:
+    """Fold the requests and client events of each `[slices[i], slices[i + 1])` again, one fold
+    per slice as the API's refreshes do (into rollup rows that already exist), in a transaction
+    that is rolled back; the seconds it took."""
+    fold_requests, fold_events = folds
     with engine.connect() as connection, connection.begin() as transaction:
         started = time.perf_counter()
-        _fold_api_logs(connection, new_requests)
-        _fold_client_events(connection, new_events)
-        every_level = time.perf_counter() - started
+        for start, end in itertools.pairwise(slices):
+            at = api_logs.c.timestamp
+            fold_requests(connection, and_(at >= start, at < end))
+            occurred = client_events.c.occurred_at
+            fold_events(connection, and_(occurred >= start, occurred < end))
+        seconds = time.perf_counter() - started
         transaction.rollback()
-    with engine.connect() as connection, connection.begin() as transaction:
-        started = time.perf_counter()
-        _fold_api_log_minutes(connection, new_requests)
-        _fold_client_event_minutes(connection, new_events)
-        minute_level = time.perf_counter() - started
-        transaction.rollback()
-    return every_level, minute_level
+    return seconds
 
 
 def main() -> None:
@@ -143,7 +157,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fold-runs", type=int, default=5)
     parser.add_argument(
-        "--fold-hours", type=int, default=24, help="the last hours of data folded again"
+        "--fold-hours", type=int, default=2, help="the last hours of data folded again"
+    )
+    parser.add_argument(
+        "--before", default="98e64eb", help="the revision without the minute level (git)"
     )
     args = parser.parse_args()
     ensure_database(args.url)
@@ -182,19 +199,26 @@ def main() -> None:
     print(f"the same burn rates from the raw rows: {describe(baseline)}")
     print("burn rates from the rollups equal those from the raw rows: yes")
 
-    since = now - timedelta(hours=args.fold_hours)
-    folds = [fold_seconds(engine, since) for _ in range(args.fold_runs)]
-    whole = [w for w, _ in folds]
-    minute_level = [m for _, m in folds]
-    share = [m / (w - m) for w, m in folds]
-    print(
-        f"folding the last {args.fold_hours} h again: {describe(whole)}; "
-        f"its per-minute level: {describe(minute_level)}"
-    )
-    print(
-        f"per-minute level ÷ the rest of the fold: median {statistics.median(share):.1%} "
-        f"(range {min(share):.1%}–{max(share):.1%})"
-    )
+    before = rollups_at(args.before)
+    folds = {
+        "with": (_fold_api_logs, _fold_client_events),
+        "without": (before._fold_api_logs, before._fold_client_events),
+    }
+    for shape, minutes in (("one fold per minute", 1), ("one fold of the whole span", 0)):
+        span = timedelta(hours=args.fold_hours)
+        step = timedelta(minutes=minutes) if minutes else span
+        slices = [now - span + step * i for i in range(int(span / step) + 1)]
+        seconds: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(args.fold_runs):  # interleaved, so both see the same machine
+            for name, pair in folds.items():
+                seconds[name].append(fold_seconds(engine, pair, slices))
+        added = [w / o - 1 for w, o in zip(seconds["with"], seconds["without"], strict=True)]
+        print(
+            f"folding the last {args.fold_hours} h again, {shape}: with the minute level "
+            f"{describe(seconds['with'])}; without (queries/rollups.py at {args.before}) "
+            f"{describe(seconds['without'])}; the minute level adds median "
+            f"{statistics.median(added):.1%} (range {min(added):.1%} to {max(added):.1%})"
+        )
     print(f"Load average after: {os.getloadavg()}")
     engine.dispose()
 
