@@ -25,12 +25,13 @@ def page(
 overview = page("views/overview.py", "Overview", "monitoring", default=True)
 api_health = page("views/api_health.py", "API health", "speed")
 migration = page("views/migration.py", "Migration & fallback", "sync")
+alerts = page("views/alerts.py", "Alerts", "notifications_active")
 learning = page("views/learning.py", "Learning activity", "school")
 certificates = page("views/certificates.py", "Certificates", "workspace_premium")
 console = page("views/console/page.py", "Progress console", "support_agent", url_path="console")
 navigation = st.navigation(
     {
-        "Monitor": [overview, api_health, migration],
+        "Monitor": [overview, api_health, migration, alerts],
         "Analyse": [learning, certificates],
         "Support": [console],
     }
@@ -51,10 +52,10 @@ if is_embedded():
         icon=":material/science:",
     )
 
-monitoring = navigation in (overview, api_health, migration)
+monitoring = navigation in (overview, api_health, migration, alerts)
 with database_guard():
     sidebar_filters(
-        window=navigation is not console,
+        window=navigation not in (console, alerts),
         tutorial=navigation in (learning, certificates, console),
         refresh=monitoring,
     )

@@ -78,6 +78,13 @@ current hour count at once, rows landing in an hour already folded count from th
   completion_percentage, last_watched_at.
 - `tutorials_statement()` → tutorial_id (the sidebar's choices).
 
+`slo` — the four SLOs (`slos()`), their burn-rate tiers (`TIERS`, `WINDOWS`), `window_counts(
+connection, end, lengths, fast_ms=…)` from the hourly and per-minute rollups, `slo_statuses(
+connection, now)` → `SloStatus` (state, burn rate per window, budget left, time to exhaustion),
+`data_findings(connection, now)` (no-data checks; `DATA_CHECKS` is where more are added).
+`alerts` — `alert_history_statement(since)`, `open_alerts_statement()`, `budget_burn(engine, now)`
+→ hour, slo, budget_spent_pct. docs/alerts.md explains them.
+
 `targets` — `targets(settings=None) -> list[Target]` (key, label, threshold, direction, unit;
 overridable with `PROGRESS_OPS_TARGET_*` variables), `evaluate(target, value) -> Evaluation`
 (status "met" | "missed" | "no data", value, margin), `error_budget(target, bad=, total=)

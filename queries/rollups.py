@@ -8,6 +8,9 @@ rollups reads a few thousand rows. What is kept (tables in `progress.schema`):
   together under `ALL_ENDPOINTS`, for periods of 1, 6 and 24 hours; `queries.histogram`);
 - `client_events` → `client_event_hours` (per hour, kind, outcome, operation and reason: events
   and records carried);
+- per minute, for the short windows of burn-rate alerts (`queries.slo`): `api_logs` →
+  `api_log_minutes` (as `api_log_hours`, plus the requests faster than each of
+  `FAST_THRESHOLDS_MS`), `client_events` → `client_event_minutes` (events per kind and outcome);
 - `progress_events` → `learner_days`, `learner_tutorial_days` (who was active on which UTC day).
 
 Counts, sums and the sets of active learners are exact; percentiles are within the bound
@@ -66,11 +69,14 @@ from sqlalchemy.exc import OperationalError
 
 from progress.routes import PROGRESS_ENDPOINTS
 from progress.schema import (
+    FAST_THRESHOLDS_MS,
     api_log_hours,
     api_log_latency_bins,
+    api_log_minutes,
     api_logs,
     chapter_progress,
     client_event_hours,
+    client_event_minutes,
     client_events,
     learner_days,
     learner_tutorial_days,
@@ -78,7 +84,7 @@ from progress.schema import (
     rollup_watermarks,
     tutorial_progress,
 )
-from queries.histogram import ORIGIN, SPANS, latency_bin
+from queries.histogram import ORIGIN, SPANS, fast_edge_ms, latency_bin
 
 ALL_ENDPOINTS = ("*", "*")  # (method, endpoint) of the histograms of every progress endpoint
 LOCK_TIMEOUT_MS = 200
@@ -180,30 +186,7 @@ def _briefly_locked(connection: Connection, *statements: Executable) -> list[Any
 
 
 def _fold_api_logs(connection: Connection, new_rows: Any) -> None:
-    hour = utc_trunc("hour", api_logs.c.timestamp).label("hour")
-    counts = pg_insert(api_log_hours).from_select(
-        ["hour", "method", "endpoint", "requests", "errors_4xx", "errors_5xx", "latency_sum_ms"],
-        select(
-            hour,
-            api_logs.c.method,
-            api_logs.c.endpoint,
-            func.count(),
-            func.count().filter(api_logs.c.status_code.between(400, 499)),
-            func.count().filter(api_logs.c.status_code >= 500),
-            func.sum(api_logs.c.response_time_ms),
-        )
-        .where(new_rows)
-        .group_by(hour, api_logs.c.method, api_logs.c.endpoint),
-    )
-    connection.execute(
-        counts.on_conflict_do_update(
-            index_elements=["hour", "method", "endpoint"],
-            set_={
-                name: api_log_hours.c[name] + counts.excluded[name]
-                for name in ("requests", "errors_4xx", "errors_5xx", "latency_sum_ms")
-            },
-        )
-    )
+    _fold_request_counts(connection, new_rows)
     bin_ = latency_bin(api_logs.c.response_time_ms).label("bin")
     progress_only = tuple_(api_logs.c.method, api_logs.c.endpoint).in_(list(PROGRESS_ENDPOINTS))
     for span in SPANS:
@@ -234,6 +217,58 @@ def _fold_api_logs(connection: Connection, new_rows: Any) -> None:
             )
 
 
+def _fold_request_counts(connection: Connection, new_rows: Any) -> None:
+    """`api_log_minutes` and `api_log_hours` in one statement: the new rows are grouped per minute
+    once, those minutes are added to `api_log_minutes`, and their sums per hour to
+    `api_log_hours` — so the minute level replaces the hours' own pass over the raw rows instead
+    of adding one (docs/benchmarks.md measures what it costs)."""
+    latency = api_logs.c.response_time_ms
+    minute = func.date_bin(literal(timedelta(minutes=1)), api_logs.c.timestamp, literal(ORIGIN))
+    counts = ["requests", "errors_4xx", "errors_5xx", "latency_sum_ms"]
+    fast = [f"faster_than_{ms}ms" for ms in FAST_THRESHOLDS_MS]
+    per_minute = (
+        select(
+            minute.label("minute"),
+            api_logs.c.method,
+            api_logs.c.endpoint,
+            func.count().label("requests"),
+            func.count().filter(api_logs.c.status_code.between(400, 499)).label("errors_4xx"),
+            func.count().filter(api_logs.c.status_code >= 500).label("errors_5xx"),
+            func.sum(latency).label("latency_sum_ms"),
+            *[
+                func.count().filter(latency < fast_edge_ms(ms)).label(name)
+                for ms, name in zip(FAST_THRESHOLDS_MS, fast, strict=True)
+            ],
+        )
+        .where(new_rows)
+        .group_by(minute, api_logs.c.method, api_logs.c.endpoint)
+        .cte("per_minute")
+    )
+    minutes = pg_insert(api_log_minutes).from_select(
+        ["minute", "method", "endpoint", *counts, *fast], select(per_minute)
+    )
+    added_minutes = minutes.on_conflict_do_update(
+        index_elements=["minute", "method", "endpoint"],
+        set_={name: api_log_minutes.c[name] + minutes.excluded[name] for name in counts + fast},
+    ).cte("added_minutes")
+    hour = utc_trunc("hour", per_minute.c.minute).label("hour")
+    hours = pg_insert(api_log_hours).from_select(
+        ["hour", "method", "endpoint", *counts],
+        select(
+            hour,
+            per_minute.c.method,
+            per_minute.c.endpoint,
+            *[func.sum(per_minute.c[name]) for name in counts],
+        ).group_by(hour, per_minute.c.method, per_minute.c.endpoint),
+    )
+    connection.execute(
+        hours.on_conflict_do_update(
+            index_elements=["hour", "method", "endpoint"],
+            set_={name: api_log_hours.c[name] + hours.excluded[name] for name in counts},
+        ).add_cte(added_minutes)
+    )
+
+
 def _fold_client_events(connection: Connection, new_rows: Any) -> None:
     keys = [
         utc_trunc("hour", client_events.c.occurred_at).label("hour"),
@@ -259,8 +294,28 @@ def _fold_client_events(connection: Connection, new_rows: Any) -> None:
                 "events": client_event_hours.c.events + hours.excluded.events,
                 "records": client_event_hours.c.records + hours.excluded.records,
             },
-        )
+        ).add_cte(_client_event_minutes(new_rows))
     )
+
+
+def _client_event_minutes(new_rows: Any) -> Any:
+    """The new rows' events per minute, kind and outcome added to `client_event_minutes`: a CTE
+    run with the hours' statement (one round trip per fold, not two)."""
+    minute_keys = [
+        func.date_bin(
+            literal(timedelta(minutes=1)), client_events.c.occurred_at, literal(ORIGIN)
+        ).label("minute"),
+        client_events.c.kind,
+        client_events.c.outcome,
+    ]
+    minutes = pg_insert(client_event_minutes).from_select(
+        ["minute", "kind", "outcome", "events"],
+        select(*minute_keys, func.count()).where(new_rows).group_by(*minute_keys),
+    )
+    return minutes.on_conflict_do_update(
+        index_elements=["minute", "kind", "outcome"],
+        set_={"events": client_event_minutes.c.events + minutes.excluded.events},
+    ).cte("added_client_minutes")
 
 
 def _fold_learner_days(connection: Connection, new_rows: Any) -> None:

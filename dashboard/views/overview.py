@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import alerting, data
 from dashboard.state import Filters
 from dashboard.widgets import csv_download, data_page, empty_state, export_header, show_sql, table
 from queries.api_health import bucket_name
@@ -77,7 +77,9 @@ def _span(window: Window) -> str:
     return f"{hours:g} h" if hours < 48 else f"{window.length.days} days"
 
 
-def _card(target: Target, report: Row, series: pd.Series, bucket: str) -> None:
+def _card(
+    target: Target, report: Row, series: pd.Series, bucket: str, alert: str | None = None
+) -> None:
     value = _number(report["value"])
     with st.container(border=True):
         st.metric(
@@ -91,6 +93,8 @@ def _card(target: Target, report: Row, series: pd.Series, bucket: str) -> None:
         )
         status = str(report["status"])
         st.markdown(f":{_STATUS_COLOURS[status]}-badge[{status}] target {target.describe()}")
+        if alert is not None:
+            st.markdown(f":red-badge[:material/notifications_active: {alert}]")
         budget = describe_budget(report)
         if budget is not None:
             st.caption(budget)
@@ -125,9 +129,12 @@ def render(filters: Filters, window: Window) -> None:
     else:
         st.caption(f"Change against the previous {_span(window)}.")
         bucket = bucket_name(window)
+        firing = alerting.firing_by_target()
         for column, target in zip(st.columns(5), targets(), strict=True):
             with column:
-                _card(target, report[target.key], series[target.key], bucket)
+                _card(
+                    target, report[target.key], series[target.key], bucket, firing.get(target.key)
+                )
 
     st.subheader(f"Targets by day, {days.start:%d %b} – {days.end:%d %b}")
     if daily.empty:
