@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from alerting.notify import AlertSettings, Delivery, deliver
 from alerting.store import Change, Finding, record
+from progress.annotations import MAX_TEXT_LENGTH, write_annotation
 from progress.db import mask_url
 from progress.errors import DatabaseUnavailable
 from queries.rollups import refresh
@@ -108,6 +109,22 @@ def _rate(rate: float | None) -> str:
     return "–" if rate is None else f"{rate:.1f}×"
 
 
+def annotate(connection: Connection, changes: list[Change], at: datetime) -> None:
+    """Mark each change on the dashboard's charts, in the transaction that records it: a line
+    when an alert fires or escalates, a band from firing to resolution when it resolves."""
+    for change in changes:
+        what = f"{change.finding.label}: {change.severity} alert {change.kind} ({change.tier})"
+        ends_at = at if change.kind == "resolved" and at > change.fired_at else None
+        write_annotation(
+            connection,
+            at=change.fired_at if ends_at else at,
+            ends_at=ends_at,
+            kind="alert",
+            text=what[:MAX_TEXT_LENGTH],
+            author="alerts",
+        )
+
+
 def evaluate_once(
     engine: Engine, *, now: datetime | None = None, settings: Settings | None = None
 ) -> Evaluation:
@@ -123,6 +140,7 @@ def evaluate_once(
             findings = [_slo_finding(status, s) for status in statuses]
             findings += [_data_finding(finding, s) for finding in data]
             changes = record(connection, findings, at)
+            annotate(connection, changes, at)
     except DBAPIError as error:
         detail = str(error.orig or error).strip().splitlines()[0]
         raise DatabaseUnavailable(mask_url(str(engine.url)), detail) from error

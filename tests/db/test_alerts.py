@@ -25,7 +25,7 @@ import commands
 from alerting.evaluator import Evaluation, Settings, evaluate_once
 from alerting.notify import AlertSettings
 from progress import routes
-from progress.schema import alerts, api_logs, client_events
+from progress.schema import alerts, annotations_table, api_logs, client_events
 from queries.alerts import budget_burn
 from queries.rollups import refresh
 from queries.slo import SloSettings
@@ -150,6 +150,26 @@ def test_an_error_burst_pages_once_then_resolves_once(engine: Engine, webhook: W
     assert row.resolved_at == NOW + timedelta(minutes=30)
     assert (row.peak_severity, row.peak_burn_rate) == ("page", pytest.approx(50 / 60 * 20.0))
     assert [m["change"] for m in webhook.received] == ["fired", "resolved"]
+
+
+def test_an_alert_marks_the_charts_when_it_fires_and_as_a_band_when_it_resolves(
+    engine: Engine,
+) -> None:
+    traffic(engine, NOW - timedelta(days=1), 24 * 60 - 50)
+    traffic(engine, NOW - timedelta(minutes=50), 50, errors=4)
+    evaluate(engine, NOW)
+    traffic(engine, NOW, 30)
+    evaluate(engine, NOW + timedelta(minutes=30))
+    with engine.connect() as connection:
+        marks = connection.execute(
+            select(annotations_table).where(annotations_table.c.kind == "alert")
+        ).all()
+    assert [(m.at, m.ends_at, m.author) for m in marks] == [
+        (NOW, None, "alerts"),
+        (NOW, NOW + timedelta(minutes=30), "alerts"),
+    ]
+    assert "page alert fired (1h/5m > 14.4×)" in marks[0].text
+    assert "page alert resolved" in marks[1].text
 
 
 def test_two_evaluators_at_once_record_and_send_one_alert(engine: Engine, webhook: Webhook) -> None:
