@@ -29,7 +29,7 @@ from api.schemas import (
 )
 from progress import routes
 from progress.db import check_connection
-from progress.errors import DatabaseUnavailable, InvalidInput, ProgressError
+from progress.errors import DatabaseUnavailable, InvalidInput
 from progress.models import Progress
 from progress.service import ProgressService
 from progress.telemetry import ClientEvent, record_client_events
@@ -170,27 +170,14 @@ def migrate(
 
     Per chapter the larger watch time and position, completed if either says so; per quiz the
     best score and the larger attempt count; the certificate is kept. Sending the same copy again
-    changes nothing. A success is recorded in `client_events` (outcome `succeeded`); clients
-    report `attempted` and `failed` themselves.
+    changes nothing. A merge that changes something is recorded in `client_events` (outcome
+    `succeeded`) in the same transaction; one that changes nothing writes nothing. Clients report
+    `attempted` and `failed` themselves.
     """
     user = authorize(request, caller, body.user_id)
-    service = _service(request)
-    merged = service.merge_progress(
+    return _service(request).merge_progress(
         tutorial_id, user, client=body.to_progress(tutorial_id, user), actor=caller.actor
     )
-    succeeded = ClientEvent(
-        kind="migration",
-        outcome="succeeded",
-        occurred_at=datetime.now(UTC),
-        record_count=len(body.chapter_progress) + len(body.quiz_scores),
-        user_id=user,
-        tutorial_id=tutorial_id,
-    )
-    try:
-        record_client_events(service.engine, [succeeded], received_at=succeeded.occurred_at)
-    except ProgressError as error:  # the merge is done; its answer does not depend on this
-        log.warning("could not record a migration outcome: %s", error.message)
-    return merged
 
 
 @router.post(

@@ -162,8 +162,9 @@ progress_events = Table(
     Column("source", Text, nullable=False),
     Column("actor", Text, nullable=False),
     Column("reason", Text),
-    Column("before", JSONB),
-    Column("after", JSONB),
+    # "No state" (before a pair's first event, after a reset) is SQL NULL, never JSON `null`.
+    Column("before", JSONB(none_as_null=True)),
+    Column("after", JSONB(none_as_null=True)),
     Column("restored_event_id", BigInteger),
     CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind_known"),
     CheckConstraint(_one_of("source", SOURCES), name="source_known"),

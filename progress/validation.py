@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from datetime import UTC, datetime
 from typing import get_args
 
 from progress.errors import InvalidInput
@@ -14,6 +15,7 @@ MAX_REASON_LENGTH = 2000
 MAX_SECONDS = 10_000_000.0  # about 115 days: far above any video, far below float garbage
 MAX_SCORE = 1_000_000.0
 MAX_TOTAL_CHAPTERS = 10_000
+_SHOWN_LENGTH = 60
 
 _LABELS = {
     "tutorial_id": "tutorial id",
@@ -29,6 +31,14 @@ _LABELS = {
 }
 
 
+def shown(value: object) -> str:
+    """`value` as a message quotes it: its repr, cut short (a 100 kB string, `10**5000`)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return "a number of more than 15 digits"
+    text = repr(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
+
+
 def label(field: str) -> str:
     return _LABELS.get(field, field.replace("_", " "))
 
@@ -38,6 +48,11 @@ def _has_control_characters(value: str, *, allow_newlines: bool = False) -> bool
     return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in value)
 
 
+def _has_lone_surrogates(value: str) -> bool:
+    """Half of a UTF-16 pair on its own (`"\\ud800"`): not text, and not storable as UTF-8."""
+    return any(unicodedata.category(ch) == "Cs" for ch in value)
+
+
 def check_id(field: str, value: object) -> str:
     name = label(field)
     if not isinstance(value, str) or not value:
@@ -45,13 +60,17 @@ def check_id(field: str, value: object) -> str:
     if not value.strip():
         raise InvalidInput(field, f"{name.capitalize()} is blank.")
     if value != value.strip():
-        raise InvalidInput(field, f"{name.capitalize()} {value!r} has spaces at the start or end.")
+        raise InvalidInput(
+            field, f"{name.capitalize()} {shown(value)} has spaces at the start or end."
+        )
     if len(value) > MAX_ID_LENGTH:
         raise InvalidInput(
             field, f"{name.capitalize()} is {len(value)} characters long; at most {MAX_ID_LENGTH}."
         )
     if _has_control_characters(value):
         raise InvalidInput(field, f"{name.capitalize()} contains control characters.")
+    if _has_lone_surrogates(value):
+        raise InvalidInput(field, f"{name.capitalize()} contains characters that are not text.")
     return value
 
 
@@ -70,6 +89,8 @@ def check_text(field: str, value: object, *, required: bool) -> str | None:
         )
     if _has_control_characters(value, allow_newlines=True):
         raise InvalidInput(field, f"{name.capitalize()} contains control characters.")
+    if _has_lone_surrogates(value):
+        raise InvalidInput(field, f"{name.capitalize()} contains characters that are not text.")
     return value.strip()
 
 
@@ -78,18 +99,23 @@ def check_number(
 ) -> float:
     name = label(field)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(field, f"{name.capitalize()} must be a number, not {value!r}.")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidInput(field, f"{name.capitalize()} must be a finite number, not {value!r}.")
+        raise InvalidInput(field, f"{name.capitalize()} must be a number, not {shown(value)}.")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float, e.g. 10**400
+        number = math.copysign(math.inf, value)
+    if isinstance(value, float) and not math.isfinite(number):
+        raise InvalidInput(
+            field, f"{name.capitalize()} must be a finite number, not {shown(value)}."
+        )
     if number < minimum or (exclusive_minimum and number == minimum):
         bound = "above" if exclusive_minimum else "at least"
         raise InvalidInput(
-            field, f"{name.capitalize()} must be {bound} {minimum:g}, not {value!r}."
+            field, f"{name.capitalize()} must be {bound} {minimum:g}, not {shown(value)}."
         )
     if number > maximum:
         raise InvalidInput(
-            field, f"{name.capitalize()} must be at most {maximum:g}, not {value!r}."
+            field, f"{name.capitalize()} must be at most {maximum:g}, not {shown(value)}."
         )
     return number
 
@@ -103,12 +129,39 @@ def check_total_chapters(value: object) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(
-            "total_chapters", f"Total chapters must be a whole number, not {value!r}."
+            "total_chapters", f"Total chapters must be a whole number, not {shown(value)}."
         )
     if not 1 <= value <= MAX_TOTAL_CHAPTERS:
         raise InvalidInput(
             "total_chapters",
-            f"Total chapters must be between 1 and {MAX_TOTAL_CHAPTERS}, not {value}.",
+            f"Total chapters must be between 1 and {MAX_TOTAL_CHAPTERS}, not {shown(value)}.",
+        )
+    return value
+
+
+def check_limit(value: object, *, maximum: int) -> int:
+    """How many rows a read may return: a whole number from 1 to `maximum`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise InvalidInput(
+            "limit", f"Limit must be a whole number from 1 to {maximum:,}, not {shown(value)}."
+        )
+    return value
+
+
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def check_time(field: str, value: object) -> datetime | None:
+    """An optional time with a time zone, not before 2000 (the product did not exist)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput(
+            field, f"{label(field).capitalize()} must be a date-time with a time zone."
+        )
+    if value < EARLIEST_TIME:
+        raise InvalidInput(
+            field, f"{label(field).capitalize()} {value.isoformat()} is before the year 2000."
         )
     return value
 
@@ -116,7 +169,7 @@ def check_total_chapters(value: object) -> int | None:
 def check_flag(field: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput(
-            field, f"{label(field).capitalize()} must be true or false, not {value!r}."
+            field, f"{label(field).capitalize()} must be true or false, not {shown(value)}."
         )
     return value
 
@@ -136,4 +189,4 @@ def check_source(value: object) -> Source:
     for source in allowed:
         if value == source:
             return source
-    raise InvalidInput("source", f"Source must be one of {', '.join(allowed)}, not {value!r}.")
+    raise InvalidInput("source", f"Source must be one of {', '.join(allowed)}, not {shown(value)}.")
