@@ -560,7 +560,8 @@ def check_upload(tutorial_id: str, user_id: str, client: Progress) -> Progress:
             if isinstance(quiz.attempts, bool) or not 1 <= quiz.attempts <= MAX_QUIZ_ATTEMPTS:
                 raise InvalidInput(
                     "attempts",
-                    f"Attempts must be between 1 and {MAX_QUIZ_ATTEMPTS:,}, not {shown(quiz.attempts)}.",
+                    f"Attempts must be between 1 and {MAX_QUIZ_ATTEMPTS:,}, "
+                    f"not {shown(quiz.attempts)}.",
                 )
             _check_once("quiz_id", "Quiz", quiz.quiz_id, seen)
     total = client.total_chapters or None  # 0: the client did not know
