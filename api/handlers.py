@@ -8,8 +8,10 @@ its connection pool belong.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -25,12 +27,14 @@ from api.schemas import (
     HealthStatus,
     MigrateRequest,
     QuizSubmission,
+    RequestLogStatus,
     ResetResponse,
 )
 from progress import routes
 from progress.db import check_connection
 from progress.errors import DatabaseUnavailable, InvalidInput
 from progress.models import Progress
+from progress.request_log import RequestLog
 from progress.service import ProgressService
 from progress.telemetry import ClientEvent, record_client_events
 from progress.validation import MAX_ID_LENGTH
@@ -85,7 +89,23 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 _READ_ERRORS = _errors(400, 401, 403, 422, 503)
 _WRITE_ERRORS = _errors(400, 401, 403, 413, 422, 503)
 
-router = APIRouter(tags=["progress"], route_class=LimitedBodyRoute)
+
+def _utf8_url(request: Request) -> None:
+    """Refuse a path or query that is not UTF-8 once percent-decoded (`%FF`), instead of letting
+    the framework read it with replacement characters (a different id than the one sent)."""
+    for part, raw in (("path", request.scope.get("raw_path")), ("query", request.url.query)):
+        text = raw.decode("latin-1") if isinstance(raw, bytes) else raw or ""
+        try:
+            unquote_to_bytes(text.replace("+", " ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                part, f"The URL's {part} is not valid UTF-8 once percent-decoded."
+            ) from None
+
+
+router = APIRouter(
+    tags=["progress"], route_class=LimitedBodyRoute, dependencies=[Depends(_utf8_url)]
+)
 
 
 def _service(request: Request) -> ProgressService:
@@ -210,14 +230,23 @@ def _own_event(request: Request, caller: Caller, event: ClientEvent) -> ClientEv
     responses={503: {"model": HealthStatus, "description": "database unreachable"}},
 )
 def health(request: Request) -> HealthStatus | JSONResponse:
-    """Whether the API can reach its database (no credentials needed)."""
+    """Whether the API can reach its database, and how its request logger is doing: rows
+    pending, written and dropped, the last write and the last error (no credentials needed)."""
+    request_log: RequestLog | None = request.app.state.request_log
+    logger = (
+        None
+        if request_log is None
+        else RequestLogStatus.model_validate(asdict(request_log.health()))
+    )
     try:
         check_connection(_service(request).engine)
     except DatabaseUnavailable as error:
         log.warning("health check: %s", error.message)
         return JSONResponse(
-            HealthStatus(status="unavailable", database="unreachable").model_dump(),
+            HealthStatus(
+                status="unavailable", database="unreachable", request_log=logger
+            ).model_dump(by_alias=True, mode="json"),
             status_code=503,
             headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
         )
-    return HealthStatus(status="ok", database="reachable")
+    return HealthStatus(status="ok", database="reachable", request_log=logger)

@@ -126,6 +126,28 @@ class ResetResponse(BaseModel):
     message: str
 
 
+class RequestLogStatus(BaseModel):
+    """This API process's request logger (`progress.request_log.RequestLog.health`)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    instance_id: str = Field(description="The logger's row in `request_log_health`")
+    pending: int = Field(description="Rows buffered, not yet written to `api_logs`")
+    written: int = Field(description="Rows written since the process started")
+    dropped: int = Field(
+        description="Rows never written: refused by the database, or dropped from a full buffer "
+        "during an outage. Above 0, the dashboard's request figures undercount."
+    )
+    last_flush_at: AwareDatetime | None = Field(description="The last write that stored rows")
+    last_error: str | None = Field(description="The last write error, if any")
+    last_error_at: AwareDatetime | None
+
+
 class HealthStatus(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
     status: str = Field(description="`ok` or `unavailable`")
     database: str = Field(description="`reachable` or `unreachable`")
+    request_log: RequestLogStatus | None = Field(
+        default=None, description="The request logger's counters; null when logging is off"
+    )

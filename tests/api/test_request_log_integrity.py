@@ -1,0 +1,209 @@
+"""One bad value never stops request logging: hostile input is cleaned before it is logged, a row
+the database refuses is dropped alone, and whatever is dropped is counted where people look."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, insert, select
+
+from progress import routes
+from progress.request_log import RequestLog, clean_text
+from progress.schema import api_logs, request_log_health
+from queries.logger_health import request_logger_health
+from tests.api.conftest import AS_LEARNER, AS_SERVICE, LEARNER, TUTORIAL
+
+BASE = f"/v1/tutorials/progress/{TUTORIAL}"
+NUL = "learner\x00-1"
+SURROGATE = "learner-\ud800"
+HUGE = "x" * 100_000
+
+
+def logged_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(api_logs)).scalar_one()
+
+
+def chapter(user_id: str) -> dict[str, Any]:
+    return {
+        "userId": user_id,
+        "chapterId": "ch-1",
+        "watchTime": 10,
+        "completed": False,
+        "lastPosition": 5,
+    }
+
+
+def hostile_requests(client: TestClient) -> list[int]:
+    """Requests whose user ids and URLs a careless or hostile caller could send; the statuses."""
+    sent = [
+        client.get(BASE, params={"userId": NUL}, headers=AS_LEARNER),
+        client.get(BASE, params={"userId": NUL}, headers=AS_SERVICE),
+        client.get(BASE, params={"userId": HUGE[:60_000]}, headers=AS_SERVICE),
+        client.get(f"{BASE}?userId=%FF%FE", headers=AS_SERVICE),
+        client.get(f"{BASE}?userId=%ED%A0%80", headers=AS_SERVICE),  # a surrogate, UTF-8-encoded
+        client.get("/v1/tutorials/progress/%FF?userId=learner-1", headers=AS_SERVICE),
+        client.delete(f"{BASE}?userId=learner%00x", headers=AS_SERVICE),
+        client.post(f"{BASE}/chapter", json=chapter(NUL), headers=AS_LEARNER),
+        client.post(f"{BASE}/chapter", json=chapter(NUL), headers=AS_SERVICE),
+        client.post(f"{BASE}/chapter", json=chapter(HUGE[:60_000]), headers=AS_SERVICE),
+        client.post(
+            f"{BASE}/chapter",
+            content=b'{"userId": "learner-\\ud800", "chapterId": "c"}',
+            headers={**AS_SERVICE, "Content-Type": "application/json"},
+        ),
+        client.post(
+            f"{BASE}/chapter",
+            content=b'{"userId": "\xff\xfe"}',
+            headers={**AS_SERVICE, "Content-Type": "application/json"},
+        ),
+        client.post(
+            f"{routes.PREFIX}/events",
+            json={
+                "events": [
+                    {
+                        "kind": "fallback",
+                        "operation": "getProgress",
+                        "occurredAt": datetime.now(UTC).isoformat(),
+                        "userId": NUL,
+                    }
+                ]
+            },
+            headers=AS_SERVICE,
+        ),
+    ]
+    return [response.status_code for response in sent]
+
+
+def test_hostile_user_ids_and_urls_never_stop_request_logging(
+    client: TestClient, request_log: RequestLog, engine: Engine
+) -> None:
+    statuses = hostile_requests(client)
+    request_log.flush()
+    ordinary = client.get(BASE, params={"userId": LEARNER}, headers=AS_LEARNER)
+    request_log.flush()
+
+    assert all(400 <= status < 500 for status in statuses), statuses
+    assert ordinary.status_code == 200
+    assert logged_count(engine) == len(statuses) + 1  # every answered request has its row
+    with engine.connect() as connection:
+        users = connection.execute(select(api_logs.c.user_id)).scalars().all()
+    assert all(user is None or (len(user) <= 200 and user.isprintable()) for user in users)
+    assert (request_log.health().dropped, request_log.pending) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "logged"),
+    [
+        ("learner-1", "learner-1"),
+        (NUL, "learner-1"),
+        (SURROGATE, "learner-"),
+        ("\x00\x01", None),
+        ("", None),
+        (None, None),
+        (HUGE, "x" * 200),
+    ],
+)
+def test_a_logged_user_id_is_bounded_printable_text(value: str | None, logged: str | None) -> None:
+    assert clean_text(value) == logged
+
+
+def refused_row(log: RequestLog, status_code: int) -> None:
+    log.record(
+        at=datetime.now(UTC),
+        method="GET",
+        endpoint=routes.PROGRESS,
+        status_code=status_code,  # 999 breaks api_logs' check constraint
+        response_time_ms=1.0,
+        user_id=LEARNER,
+    )
+
+
+def test_a_row_the_database_refuses_is_dropped_alone_and_counted(engine: Engine) -> None:
+    log = RequestLog(engine, interval_ms=60_000)
+    for status in (200, 200, 999, 200, 404, 200, 200):
+        refused_row(log, status)
+
+    assert log.flush() == 6
+    health = log.health()
+    assert (health.written, health.dropped, health.pending) == (6, 1, 0)
+    assert health.last_error is not None and "status_code_range" in health.last_error
+    refused_row(log, 200)
+    assert log.flush() == 1  # later batches are not held back
+    assert logged_count(engine) == 7
+
+    report = request_logger_health(engine)
+    assert report.rows_dropped == 1
+    assert not report.ok
+    assert "1 API requests were answered but not logged" in report.problems()[0]
+    log.close()
+
+
+def test_health_shows_the_request_loggers_counters(
+    client: TestClient, request_log: RequestLog
+) -> None:
+    client.get(BASE, params={"userId": LEARNER}, headers=AS_LEARNER)
+    request_log.flush()
+
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["requestLog"]["instanceId"] == request_log.instance_id
+    assert (body["requestLog"]["written"], body["requestLog"]["dropped"]) == (1, 0)
+    assert body["requestLog"]["pending"] == 0  # a request is logged once it is answered
+    assert body["requestLog"]["lastFlushAt"] is not None
+
+
+def test_a_logger_that_stopped_reporting_is_stale_and_a_stopped_one_is_not(
+    engine: Engine,
+) -> None:
+    now = datetime.now(UTC)
+    row = {
+        "host": "api-1",
+        "pid": 7,
+        "started_at": now - timedelta(hours=2),
+        "rows_pending": 0,
+        "rows_written": 10,
+        "rows_dropped": 0,
+    }
+    with engine.begin() as connection:
+        connection.execute(
+            insert(request_log_health),
+            [
+                {**row, "instance_id": "killed", "reported_at": now - timedelta(minutes=10)},
+                {
+                    **row,
+                    "instance_id": "stopped",
+                    "reported_at": now - timedelta(minutes=10),
+                    "stopped_at": now - timedelta(minutes=10),
+                },
+                {**row, "instance_id": "running", "reported_at": now - timedelta(seconds=5)},
+                {**row, "instance_id": "long-gone", "reported_at": now - timedelta(days=3)},
+            ],
+        )
+
+    report = request_logger_health(engine, now=now)
+    assert sorted(logger.instance_id for logger in report.loggers) == [
+        "killed",
+        "running",
+        "stopped",
+    ]
+    assert [logger.instance_id for logger in report.stale] == ["killed"]
+    assert report.problems() == [
+        f"request logger killed has not reported since {now - timedelta(minutes=10):%Y-%m-%d %H:%M} UTC"
+    ]
+
+
+def test_a_logger_reports_itself_when_it_writes_and_when_it_stops(engine: Engine) -> None:
+    log = RequestLog(engine, interval_ms=60_000)
+    refused_row(log, 200)
+    log.flush()
+    (running,) = request_logger_health(engine).loggers
+    assert (running.rows_written, running.stopped_at, running.stale) == (1, None, False)
+
+    log.close()
+    (stopped,) = request_logger_health(engine).loggers
+    assert stopped.stopped_at is not None
+    assert request_logger_health(engine).ok
