@@ -15,20 +15,38 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# A snapshot's list sorted by its id in code point order (the order the service writes).
-_SORTED = (
-    "COALESCE((SELECT jsonb_agg(item ORDER BY item ->> '{key}' COLLATE \"C\")"
-    " FROM jsonb_array_elements({column} -> '{field}') AS item), '[]'::jsonb)"
-)
-
-
-def _sorted_snapshot(column: str) -> str:
-    chapters = _SORTED.format(key="chapterId", column=column, field="chapterProgress")
-    quizzes = _SORTED.format(key="quizId", column=column, field="quizScores")
-    return (
-        f"jsonb_set(jsonb_set({column}, '{{chapterProgress}}', {chapters}),"
-        f" '{{quizScores}}', {quizzes})"
-    )
+# A snapshot with its lists sorted by id in code point order (the order the service writes), and
+# JSON `null` (no state) as SQL NULL. A session-local function, gone when the migration ends.
+_CANONICAL_SNAPSHOT = """
+CREATE FUNCTION pg_temp.canonical_snapshot(snapshot jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN jsonb_typeof(snapshot) = 'object' THEN
+        jsonb_set(
+            jsonb_set(
+                snapshot,
+                '{chapterProgress}',
+                COALESCE(
+                    (SELECT jsonb_agg(item ORDER BY item ->> 'chapterId' COLLATE "C")
+                     FROM jsonb_array_elements(snapshot -> 'chapterProgress') AS item),
+                    '[]'::jsonb
+                )
+            ),
+            '{quizScores}',
+            COALESCE(
+                (SELECT jsonb_agg(item ORDER BY item ->> 'quizId' COLLATE "C")
+                 FROM jsonb_array_elements(snapshot -> 'quizScores') AS item),
+                '[]'::jsonb
+            )
+        )
+    END
+$$
+"""
+_CONVERT_EVENTS = """
+UPDATE progress_events
+SET before = pg_temp.canonical_snapshot(before), after = pg_temp.canonical_snapshot(after)
+WHERE before IS DISTINCT FROM pg_temp.canonical_snapshot(before)
+   OR after IS DISTINCT FROM pg_temp.canonical_snapshot(after)
+"""
 
 
 def upgrade() -> None:
@@ -48,13 +66,8 @@ def upgrade() -> None:
         sa.Column("last_error_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("instance_id", name=op.f("pk_request_log_health")),
     )
-    for column in ("before", "after"):
-        op.execute(f"UPDATE progress_events SET {column} = NULL WHERE {column} = 'null'::jsonb")
-        op.execute(
-            f"UPDATE progress_events SET {column} = {_sorted_snapshot(column)}"
-            f" WHERE jsonb_typeof({column}) = 'object'"
-            f" AND {column} IS DISTINCT FROM {_sorted_snapshot(column)}"
-        )
+    op.execute(_CANONICAL_SNAPSHOT)
+    op.execute(_CONVERT_EVENTS)
 
 
 def downgrade() -> None:

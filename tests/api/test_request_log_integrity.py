@@ -130,7 +130,7 @@ def test_a_row_the_database_refuses_is_dropped_alone_and_counted(engine: Engine)
     assert log.flush() == 6
     health = log.health()
     assert (health.written, health.dropped, health.pending) == (6, 1, 0)
-    assert health.last_error is not None and "status_code_range" in health.last_error
+    assert "status_code_range" in (health.last_error or "")
     refused_row(log, 200)
     assert log.flush() == 1  # later batches are not held back
     assert logged_count(engine) == 7
@@ -191,8 +191,9 @@ def test_a_logger_that_stopped_reporting_is_stale_and_a_stopped_one_is_not(
         "stopped",
     ]
     assert [logger.instance_id for logger in report.stale] == ["killed"]
+    last = now - timedelta(minutes=10)
     assert report.problems() == [
-        f"request logger killed has not reported since {now - timedelta(minutes=10):%Y-%m-%d %H:%M} UTC"
+        f"request logger killed has not reported since {last:%Y-%m-%d %H:%M} UTC"
     ]
 
 
