@@ -103,7 +103,7 @@ def check_number(
     try:
         number = float(value)
     except OverflowError:  # an int beyond any float, e.g. 10**400
-        number = math.copysign(math.inf, value)
+        number = math.inf if value > 0 else -math.inf
     if isinstance(value, float) and not math.isfinite(number):
         raise InvalidInput(
             field, f"{name.capitalize()} must be a finite number, not {shown(value)}."
