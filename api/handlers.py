@@ -15,6 +15,8 @@ from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.routing import Match
+from starlette.types import Scope
 
 from api.auth import Caller, CallerDep, authorize
 from api.body_limit import LimitedBodyRoute
@@ -37,12 +39,24 @@ from progress.models import Progress
 from progress.request_log import RequestLog
 from progress.service import ProgressService
 from progress.telemetry import ClientEvent, record_client_events
-from progress.validation import MAX_ID_LENGTH
+from progress.validation import MAX_ID_LENGTH, id_json_schema
 
 log = logging.getLogger(__name__)
 
+
+def _tutorial_id_schema(schema: dict[str, Any]) -> None:
+    id_json_schema(schema)
+    schema["not"] = {"enum": sorted(routes.RESERVED_TUTORIAL_IDS)}
+
+
 TutorialId = Annotated[
-    str, Path(min_length=1, max_length=MAX_ID_LENGTH, description="The tutorial")
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        json_schema_extra=_tutorial_id_schema,
+        description="The tutorial. `events` is not one: that path is the telemetry endpoint.",
+    ),
 ]
 
 
@@ -54,6 +68,7 @@ def _user_id_query(
             alias="userId",
             min_length=1,
             max_length=MAX_ID_LENGTH,
+            json_schema_extra=id_json_schema,
             description="The learner. Missing is a 400: the progress of a learner who is not "
             "signed in stays on their device.",
         ),
@@ -70,6 +85,7 @@ UserIdQuery = Annotated[str, Depends(_user_id_query)]
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         400: "userId missing or null: anonymous progress stays on the device",
+        405: "`events` is not a tutorial: its path is the telemetry endpoint (POST only)",
         401: "no valid credentials",
         403: "a learner token acting for another learner",
         409: "not eligible for the certificate: what is missing",
@@ -86,7 +102,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-_READ_ERRORS = _errors(400, 401, 403, 422, 503)
+_READ_ERRORS = _errors(400, 401, 403, 405, 422, 503)
 _WRITE_ERRORS = _errors(400, 401, 403, 413, 422, 503)
 
 
@@ -103,9 +119,18 @@ def _utf8_url(request: Request) -> None:
             ) from None
 
 
-router = APIRouter(
-    tags=["progress"], route_class=LimitedBodyRoute, dependencies=[Depends(_utf8_url)]
-)
+class _Route(LimitedBodyRoute):
+    """A route that does not take a reserved path segment as a tutorial id: `GET /events` is the
+    telemetry endpoint with the wrong method (405), not the progress of a tutorial `events`."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if child.get("path_params", {}).get("tutorial_id") in routes.RESERVED_TUTORIAL_IDS:
+            return Match.NONE, {}
+        return match, child
+
+
+router = APIRouter(tags=["progress"], route_class=_Route, dependencies=[Depends(_utf8_url)])
 
 
 def _service(request: Request) -> ProgressService:

@@ -16,20 +16,30 @@ from pydantic.alias_generators import to_camel
 from progress.models import ChapterProgress, Progress, QuizScore
 from progress.service import MAX_QUIZ_ATTEMPTS, MAX_UPLOAD_QUIZZES
 from progress.telemetry import MAX_BATCH, ClientEvent
-from progress.validation import MAX_ID_LENGTH, MAX_SCORE, MAX_SECONDS, MAX_TOTAL_CHAPTERS
+from progress.validation import (
+    MAX_ID_LENGTH,
+    MAX_SCORE,
+    MAX_SECONDS,
+    MAX_TOTAL_CHAPTERS,
+    IsoDateTime,
+    id_json_schema,
+)
 
-Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
-Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, json_schema_extra=id_json_schema)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=0, le=MAX_SCORE, allow_inf_nan=False)]
+MaxScore = Annotated[float, Field(gt=0, le=MAX_SCORE, allow_inf_nan=False)]
 UserId = Annotated[
     str,
     Field(
         min_length=1,
         max_length=MAX_ID_LENGTH,
+        json_schema_extra=id_json_schema,
         description="The learner. A missing or null userId is a 400: the progress of a learner "
         "who is not signed in stays on their device.",
     ),
 ]
-Timestamp = Annotated[AwareDatetime, Field(strict=False)]  # an ISO 8601 string in JSON
+SCORE_RULE = "At most maxScore: a score above it is a 422"
 
 
 class _Request(BaseModel):
@@ -48,8 +58,8 @@ class ChapterUpdate(_Request):
 class QuizSubmission(_Request):
     user_id: UserId
     quiz_id: Id
-    score: float = Field(ge=0, le=MAX_SCORE, description="At most maxScore")
-    max_score: float = Field(gt=0, le=MAX_SCORE)
+    score: Score = Field(description=SCORE_RULE)
+    max_score: MaxScore
     passed: bool
 
 
@@ -69,10 +79,10 @@ class QuizUpload(QuizScore):
     model_config = ConfigDict(strict=True)
 
     quiz_id: Id
-    score: float = Field(ge=0, le=MAX_SCORE)
-    max_score: float = Field(gt=0, le=MAX_SCORE)
+    score: Score = Field(description=SCORE_RULE)
+    max_score: MaxScore
     attempts: int = Field(ge=1, le=MAX_QUIZ_ATTEMPTS)
-    completed_at: Timestamp
+    completed_at: IsoDateTime
 
 
 class MigrateRequest(_Request):
@@ -90,11 +100,15 @@ class MigrateRequest(_Request):
         default=False, description="Awarded on the server only if the merged progress is eligible"
     )
     total_chapters: int = Field(default=0, ge=0, le=MAX_TOTAL_CHAPTERS)
-    last_watched_at: Timestamp | None = None
-    completion_percentage: float | None = Field(default=None, description="Ignored (recomputed)")
+    last_watched_at: IsoDateTime | None = None
+    completion_percentage: float | None = Field(
+        default=None, allow_inf_nan=False, description="Ignored (recomputed)"
+    )
     chapters_completed: int | None = Field(default=None, description="Ignored (recomputed)")
     certificate_eligible: bool | None = Field(default=None, description="Ignored (recomputed)")
-    total_watch_time: float | None = Field(default=None, description="Ignored (recomputed)")
+    total_watch_time: float | None = Field(
+        default=None, allow_inf_nan=False, description="Ignored (recomputed)"
+    )
 
     def to_progress(self, tutorial_id: str, user_id: str) -> Progress:
         """As the service's merge takes it; the aggregates are placeholders it does not read."""

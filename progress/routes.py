@@ -18,6 +18,8 @@ COMPLETE: Final = f"{PREFIX}/{{tutorial_id}}/complete"
 MIGRATE: Final = f"{PREFIX}/{{tutorial_id}}/migrate"
 CLIENT_EVENTS: Final = f"{PREFIX}/events"
 HEALTH: Final = "/health"
+# Path segments under PREFIX that are endpoints, so never a tutorial id.
+RESERVED_TUTORIAL_IDS: Final = frozenset({CLIENT_EVENTS.rsplit("/", 1)[1]})
 
 # (method, route template) of every progress endpoint: the requests the targets are measured on.
 PROGRESS_ENDPOINTS: Final[tuple[tuple[str, str], ...]] = (

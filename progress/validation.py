@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 import unicodedata
 from datetime import UTC, datetime
-from typing import get_args
+from functools import cache
+from typing import Annotated, Any, get_args
+
+from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from progress.errors import InvalidInput
 from progress.models import Source
@@ -37,6 +41,79 @@ def shown(value: object) -> str:
         return "a number of more than 15 digits"
     text = repr(value)
     return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
+
+
+def _ranges(code_points: list[int]) -> str:
+    """A regular-expression character class body for `code_points` (sorted), as ranges."""
+    parts: list[str] = []
+    start = previous = code_points[0]
+    for point in [*code_points[1:], -1]:
+        if point == previous + 1:
+            previous = point
+            continue
+        parts.append(
+            _escape(start) if start == previous else f"{_escape(start)}-{_escape(previous)}"
+        )
+        start = previous = point
+    return "".join(parts)
+
+
+def _escape(point: int) -> str:
+    # `\uXXXX` reads the same in Python's and ECMA-262's regular expressions; astral characters
+    # are written as themselves.
+    return f"\\u{point:04x}" if point <= 0xFFFF else chr(point)
+
+
+@cache
+def _unicode_classes() -> tuple[str, str, str]:
+    """(control and format characters and surrogates, the same less tab and line breaks,
+    whitespace) as character class bodies. Computed once, on demand: it scans all of Unicode."""
+    control: list[int] = []
+    space: list[int] = []
+    for point in range(0x110000):
+        character = chr(point)
+        if unicodedata.category(character) in {"Cc", "Cf", "Cs"}:
+            control.append(point)
+        if character.isspace():
+            space.append(point)
+    multiline = [point for point in control if chr(point) not in "\t\n\r"]
+    return _ranges(control), _ranges(multiline), _ranges(sorted(set(space) - set(control)))
+
+
+def id_pattern() -> str:
+    """What `check_id` accepts, as a regular expression (its length aside): no control, format
+    or surrogate characters, no whitespace at either end. For the OpenAPI document."""
+    control, _, space = _unicode_classes()
+    return f"^[^{control}{space}](?:[^{control}]*[^{control}{space}])?$"
+
+
+def text_pattern() -> str:
+    """What `check_text` accepts (its length aside): line breaks and tabs, but no other control,
+    format or surrogate characters. For the OpenAPI document."""
+    return f"^[^{_unicode_classes()[1]}]*$"
+
+
+def id_json_schema(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of an id field: the pattern `check_id` enforces."""
+    schema["pattern"] = id_pattern()
+
+
+def text_json_schema(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of a free-text field (a reason): the pattern `check_text` enforces."""
+    schema["pattern"] = text_pattern()
+
+
+def _iso_text(value: object) -> object:
+    """A date-time in JSON is ISO 8601 text: a number (`1700000000`) is refused, not read as
+    seconds since 1970."""
+    if isinstance(value, str | datetime):
+        return value
+    raise PydanticCustomError(
+        "datetime_type", "Input should be an ISO 8601 date-time such as 2026-11-20T10:00:00Z"
+    )
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), Field(strict=False)]
 
 
 def label(field: str) -> str:
