@@ -15,6 +15,8 @@ from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -49,8 +51,17 @@ def _tutorial_id_schema(schema: dict[str, Any]) -> None:
     schema["not"] = {"enum": sorted(routes.RESERVED_TUTORIAL_IDS)}
 
 
+def _not_reserved(tutorial_id: str) -> str:
+    if tutorial_id in routes.RESERVED_TUTORIAL_IDS:
+        raise PydanticCustomError(
+            "reserved", "{id} is not a tutorial id: it names an endpoint", {"id": tutorial_id}
+        )
+    return tutorial_id
+
+
 TutorialId = Annotated[
     str,
+    AfterValidator(_not_reserved),
     Path(
         min_length=1,
         max_length=MAX_ID_LENGTH,
@@ -120,12 +131,14 @@ def _utf8_url(request: Request) -> None:
 
 
 class _Route(LimitedBodyRoute):
-    """A route that does not take a reserved path segment as a tutorial id: `GET /events` is the
-    telemetry endpoint with the wrong method (405), not the progress of a tutorial `events`."""
+    """`{PREFIX}/{tutorial_id}` does not match a reserved segment: `GET /events` is the telemetry
+    endpoint with the wrong method (405), not the progress of a tutorial named `events`. (On
+    the other routes, such a tutorial id is a 422.)"""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
-        if child.get("path_params", {}).get("tutorial_id") in routes.RESERVED_TUTORIAL_IDS:
+        reserved = child.get("path_params", {}).get("tutorial_id") in routes.RESERVED_TUTORIAL_IDS
+        if reserved and self.path == routes.PROGRESS:
             return Match.NONE, {}
         return match, child
 

@@ -17,6 +17,7 @@ from progress.models import ChapterProgress, Progress, QuizScore
 from progress.service import MAX_QUIZ_ATTEMPTS, MAX_UPLOAD_QUIZZES
 from progress.telemetry import MAX_BATCH, ClientEvent
 from progress.validation import (
+    AS_WHOLE_NUMBER,
     MAX_ID_LENGTH,
     MAX_SCORE,
     MAX_SECONDS,
@@ -52,7 +53,9 @@ class ChapterUpdate(_Request):
     watch_time: Seconds = Field(description="Total seconds watched in this chapter (not a delta)")
     completed: bool
     last_position: Seconds = Field(description="Seconds into the video where the learner is")
-    total_chapters: int | None = Field(default=None, ge=1, le=MAX_TOTAL_CHAPTERS)
+    total_chapters: Annotated[int, Field(ge=1, le=MAX_TOTAL_CHAPTERS), AS_WHOLE_NUMBER] | None = (
+        None
+    )
 
 
 class QuizSubmission(_Request):
@@ -81,7 +84,7 @@ class QuizUpload(QuizScore):
     quiz_id: Id
     score: Score = Field(description=SCORE_RULE)
     max_score: MaxScore
-    attempts: int = Field(ge=1, le=MAX_QUIZ_ATTEMPTS)
+    attempts: Annotated[int, Field(ge=1, le=MAX_QUIZ_ATTEMPTS), AS_WHOLE_NUMBER]
     completed_at: IsoDateTime
 
 
@@ -99,12 +102,14 @@ class MigrateRequest(_Request):
     certificate_earned: bool = Field(
         default=False, description="Awarded on the server only if the merged progress is eligible"
     )
-    total_chapters: int = Field(default=0, ge=0, le=MAX_TOTAL_CHAPTERS)
+    total_chapters: Annotated[int, Field(ge=0, le=MAX_TOTAL_CHAPTERS), AS_WHOLE_NUMBER] = 0
     last_watched_at: IsoDateTime | None = None
     completion_percentage: float | None = Field(
         default=None, allow_inf_nan=False, description="Ignored (recomputed)"
     )
-    chapters_completed: int | None = Field(default=None, description="Ignored (recomputed)")
+    chapters_completed: Annotated[int, AS_WHOLE_NUMBER] | None = Field(
+        default=None, description="Ignored (recomputed)"
+    )
     certificate_eligible: bool | None = Field(default=None, description="Ignored (recomputed)")
     total_watch_time: float | None = Field(
         default=None, allow_inf_nan=False, description="Ignored (recomputed)"

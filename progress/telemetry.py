@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Final, Literal, get_args
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic.alias_generators import to_camel
@@ -24,6 +24,7 @@ from progress.errors import InvalidInput
 from progress.schema import client_events
 from progress.service import located
 from progress.validation import (
+    AS_WHOLE_NUMBER,
     MAX_ID_LENGTH,
     IsoDateTime,
     check_id,
@@ -94,8 +95,8 @@ class ClientEvent(BaseModel):
         json_schema_extra=text_json_schema,
         description="Why a migration failed, as a short code (`network_error`, `quota_exceeded`)",
     )
-    record_count: int | None = Field(
-        default=None, ge=0, le=MAX_RECORD_COUNT, description="Records the migration carried"
+    record_count: Annotated[int, Field(ge=0, le=MAX_RECORD_COUNT), AS_WHOLE_NUMBER] | None = Field(
+        default=None, description="Records the migration carried"
     )
     user_id: str | None = Field(
         default=None, min_length=1, max_length=MAX_ID_LENGTH, json_schema_extra=id_json_schema

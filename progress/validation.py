@@ -66,13 +66,15 @@ def _escape(point: int) -> str:
 
 @cache
 def _unicode_classes() -> tuple[str, str, str]:
-    """(control and format characters and surrogates, the same less tab and line breaks,
-    whitespace) as character class bodies. Computed once, on demand: it scans all of Unicode."""
+    """(control and format characters, the same less tab and line breaks, whitespace) as
+    character class bodies. Computed once, on demand: it scans all of Unicode. Lone surrogates
+    (also refused) are left out: UTF-8 cannot carry them, and regular expression engines that
+    work on UTF-8 (Rust's, which JSON Schema validators use) reject a pattern that names them."""
     control: list[int] = []
     space: list[int] = []
     for point in range(0x110000):
         character = chr(point)
-        if unicodedata.category(character) in {"Cc", "Cf", "Cs"}:
+        if unicodedata.category(character) in {"Cc", "Cf"}:
             control.append(point)
         if character.isspace():
             space.append(point)
@@ -81,15 +83,15 @@ def _unicode_classes() -> tuple[str, str, str]:
 
 
 def id_pattern() -> str:
-    """What `check_id` accepts, as a regular expression (its length aside): no control, format
-    or surrogate characters, no whitespace at either end. For the OpenAPI document."""
+    """What `check_id` accepts, as a regular expression (its length aside): no control or format
+    characters, no whitespace at either end. For the OpenAPI document."""
     control, _, space = _unicode_classes()
     return f"^[^{control}{space}](?:[^{control}]*[^{control}{space}])?$"
 
 
 def text_pattern() -> str:
-    """What `check_text` accepts (its length aside): line breaks and tabs, but no other control,
-    format or surrogate characters. For the OpenAPI document."""
+    """What `check_text` accepts (its length aside): line breaks and tabs, but no other control
+    or format characters. For the OpenAPI document."""
     return f"^[^{_unicode_classes()[1]}]*$"
 
 
@@ -113,6 +115,16 @@ def _iso_text(value: object) -> object:
     )
 
 
+def _whole(value: object) -> object:
+    """A JSON number with no fraction (`12.0`) is the whole number JSON Schema says it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# After any `Field` bounds in an `Annotated` int: placed before them, pydantic's JSON schema
+# loses the bounds' names (`ge` instead of `minimum`).
+AS_WHOLE_NUMBER = BeforeValidator(_whole)
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text), Field(strict=False)]
 
 

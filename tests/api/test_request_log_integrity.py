@@ -167,6 +167,7 @@ def test_a_logger_that_stopped_reporting_is_stale_and_a_stopped_one_is_not(
         "rows_pending": 0,
         "rows_written": 10,
         "rows_dropped": 0,
+        "stopped_at": None,
     }
     with engine.begin() as connection:
         connection.execute(
