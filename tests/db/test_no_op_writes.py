@@ -12,8 +12,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, func, select, text
 
+from progress.bulk import ImportedProgress
 from progress.db import MIGRATIONS_DIR, upgrade
 from progress.models import Progress
+from progress.rules import ProgressState, apply_chapter
 from progress.schema import client_events, progress_events, tutorial_progress
 from progress.service import ProgressService
 
@@ -194,6 +196,21 @@ def test_no_state_is_sql_null_from_the_service_and_from_the_demo_import(
 ) -> None:
     chapter(service)
     service.reset_progress(T, U, actor="sam", source="console")
+    now = datetime.now(UTC)
+    imported = apply_chapter(
+        ProgressState(T, "imported"),
+        chapter_id="ch-1",
+        watch_time=1,
+        completed=True,
+        last_position=1,
+        total_chapters=None,
+        at=now,
+    )
+    service.import_progress(
+        [ImportedProgress(imported, started_at=now, chapter_times={"ch-1": now}, updated_at=now)],
+        actor="demo",
+        reason="demo data",
+    )
     with engine.connect() as connection:
         nulls = connection.execute(
             text(
@@ -204,6 +221,7 @@ def test_no_state_is_sql_null_from_the_service_and_from_the_demo_import(
     assert [tuple(row) for row in nulls] == [
         ("chapter", True, False, None, "object"),
         ("reset", False, True, "object", None),
+        ("migration", True, False, None, "object"),
     ]
 
 
