@@ -16,6 +16,13 @@ from progress.validation import check_id, id_pattern
 from tests.api.conftest import AS_SERVICE, LEARNER, TUTORIAL
 
 BASE = f"/v1/tutorials/progress/{TUTORIAL}"
+CHAPTER = {
+    "userId": LEARNER,
+    "chapterId": "c",
+    "watchTime": 1,
+    "completed": False,
+    "lastPosition": 1,
+}
 
 
 def error(response: Any) -> tuple[int, str, str | None]:
@@ -78,14 +85,7 @@ def test_events_is_the_telemetry_endpoint_never_a_tutorial(client: TestClient, m
 
 
 def test_events_is_not_a_tutorial_id_for_writes_either(client: TestClient) -> None:
-    chapter = {
-        "userId": LEARNER,
-        "chapterId": "c",
-        "watchTime": 1,
-        "completed": False,
-        "lastPosition": 1,
-    }
-    response = client.post(f"{routes.PREFIX}/events/chapter", json=chapter, headers=AS_SERVICE)
+    response = client.post(f"{routes.PREFIX}/events/chapter", json=CHAPTER, headers=AS_SERVICE)
     assert error(response)[::2] == (422, "tutorialId")
 
 
@@ -141,14 +141,7 @@ def test_a_wrong_content_type_is_named_in_the_message(
 def test_whole_numbers_written_with_a_fraction_of_zero_are_whole_numbers(
     client: TestClient,
 ) -> None:
-    chapter = {
-        "userId": LEARNER,
-        "chapterId": "c",
-        "watchTime": 1,
-        "completed": False,
-        "lastPosition": 1,
-        "totalChapters": 3.0,
-    }
+    chapter = {**CHAPTER, "totalChapters": 3.0}
     response = client.post(f"{BASE}/chapter", json=chapter, headers=AS_SERVICE)
     assert response.json()["totalChapters"] == 3
     chapter["totalChapters"] = 3.5

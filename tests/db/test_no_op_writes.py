@@ -18,8 +18,8 @@ from progress.models import Progress
 from progress.rules import ProgressState, apply_chapter
 from progress.schema import client_events, progress_events, tutorial_progress
 from progress.service import ProgressService
+from tests.db.test_service import T, U, chapter
 
-T, U = "sql-basics", "learner-1"
 Operation = Callable[[ProgressService], object]
 
 
@@ -31,36 +31,10 @@ def writes(engine: Engine) -> tuple[int, int, int]:
         )
 
 
-def chapter(service: ProgressService, chapter_id: str = "ch-2", **changes: object) -> Progress:
-    arguments: dict[str, object] = {
-        "chapter_id": chapter_id,
-        "watch_time": 60,
-        "completed": True,
-        "last_position": 58,
-        "actor": U,
-        "source": "api",
-        **changes,
-    }
-    return service.update_chapter_progress(T, U, **arguments)  # type: ignore[arg-type]
-
-
 def upload(**fields: object) -> Progress:
-    return Progress.model_validate(
-        {
-            "tutorialId": T,
-            "userId": U,
-            "completionPercentage": 0,
-            "chaptersCompleted": 0,
-            "totalChapters": 0,
-            "chapterProgress": [],
-            "quizScores": [],
-            "certificateEligible": False,
-            "certificateEarned": False,
-            "totalWatchTime": 0,
-            "lastWatchedAt": None,
-            **fields,
-        }
-    )
+    """A client's copy: empty progress with `fields` (camelCase) set."""
+    empty = ProgressState(T, U).to_progress().model_dump(by_alias=True)
+    return Progress.model_validate({**empty, **fields})
 
 
 def last_event_id(service: ProgressService) -> int:
