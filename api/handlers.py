@@ -120,10 +120,10 @@ _WRITE_ERRORS = _errors(400, 401, 403, 413, 422, 503)
 def _utf8_url(request: Request) -> None:
     """Refuse a path or query that is not UTF-8 once percent-decoded (`%FF`), instead of letting
     the framework read it with replacement characters (a different id than the one sent)."""
-    for part, raw in (("path", request.scope.get("raw_path")), ("query", request.url.query)):
-        text = raw.decode("latin-1") if isinstance(raw, bytes) else raw or ""
+    for part, key in (("path", "raw_path"), ("query", "query_string")):
+        raw = request.scope.get(key)
         try:
-            unquote_to_bytes(text.replace("+", " ")).decode("utf-8")
+            unquote_to_bytes(raw if isinstance(raw, bytes) else b"").decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput(
                 part, f"The URL's {part} is not valid UTF-8 once percent-decoded."
