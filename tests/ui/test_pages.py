@@ -420,6 +420,7 @@ def test_a_signed_in_support_user_writes_under_their_email(engine: Engine) -> No
     assert [b.label for b in app.sidebar.button] == ["Sign out"]
     assert not app.sidebar.text_input  # no name box when someone is signed in
     assert "Changes are recorded as sam@example.com" in captions(app)
+    app.tabs[0].checkbox[0].check()  # a change: saving the same values writes nothing
     app.tabs[0].text_input(key="chapter_reason").input("ticket 20")
     app.tabs[0].button[0].click().run()
     assert ProgressService(engine).history(TUTORIAL, "learner-1")[0].actor == "sam@example.com"
