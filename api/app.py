@@ -93,7 +93,9 @@ def create_app(
     app = FastAPI(
         title="progress-ops API",
         version="1.0.0",
-        description=DESCRIPTION,
+        description=DESCRIPTION
+        + f"\nA request body is at most {settings.max_body_bytes:,} bytes (413 beyond): list "
+        "sizes (`maxItems`) are upper bounds a body within that limit may not reach.\n",
         lifespan=lifespan,
     )
     app.state.service = service

@@ -165,8 +165,9 @@ progress_events = Table(
     Column("source", Text, nullable=False),
     Column("actor", Text, nullable=False),
     Column("reason", Text),
-    Column("before", JSONB),
-    Column("after", JSONB),
+    # "No state" (before a pair's first event, after a reset) is SQL NULL, never JSON `null`.
+    Column("before", JSONB(none_as_null=True)),
+    Column("after", JSONB(none_as_null=True)),
     Column("restored_event_id", BigInteger),
     CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind_known"),
     CheckConstraint(_one_of("source", SOURCES), name="source_known"),
@@ -200,6 +201,26 @@ api_logs = Table(
         postgresql_using="brin",
         postgresql_with={"autosummarize": "on"},
     ),
+)
+
+# One row per API request logger (one per API worker process), upserted by the logger itself
+# (`progress.request_log`), so a dashboard or `progress-ops check` in another process can see
+# whether request rows are being dropped or the logger has stopped writing.
+request_log_health = Table(
+    "request_log_health",
+    metadata,
+    Column("instance_id", Text, primary_key=True),
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("last_flush_at", DateTime(timezone=True)),
+    Column("stopped_at", DateTime(timezone=True)),
+    Column("rows_pending", Integer, nullable=False),
+    Column("rows_written", BigInteger, nullable=False),
+    Column("rows_dropped", BigInteger, nullable=False),
+    Column("last_error", Text),
+    Column("last_error_at", DateTime(timezone=True)),
 )
 
 client_events = Table(

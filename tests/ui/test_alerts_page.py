@@ -10,7 +10,6 @@ from sqlalchemy import Engine
 
 from alerting.evaluator import evaluate_once
 from tests.db.test_alerts import traffic
-from tests.ui.test_pages import app_env as app_env  # the fixture
 from tests.ui.test_pages import open_page
 
 ALERTS = "views/alerts.py"
