@@ -93,7 +93,7 @@ def _slo_finding(status: SloStatus, settings: Settings) -> Finding:
 
 
 def _data_finding(finding: DataFinding, settings: Settings) -> Finding:
-    page = "api_health" if finding.key == "no_data:requests" else "migration"
+    page = "migration" if finding.key == "no_data:client events" else "api_health"
     return Finding(
         key=finding.key,
         label=finding.label,

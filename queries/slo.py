@@ -71,6 +71,7 @@ from progress.schema import (
     client_event_minutes,
 )
 from queries.histogram import bin_of, cover
+from queries.logger_health import request_logger_health
 from queries.rollups import ALL_ENDPOINTS
 from queries.targets import TargetSettings
 
@@ -497,10 +498,24 @@ def telemetry_flow(connection: Connection, end: datetime, settings: SloSettings)
     )
 
 
+def request_logging(connection: Connection, end: datetime, settings: SloSettings) -> DataFinding:
+    """An API request logger dropped rows, stopped reporting or cannot write
+    (`queries.logger_health`): requests are answered but not all reach `api_logs`, so every
+    request SLO undercounts. A ticket; it resolves when no logger of the last day reports a
+    problem (a dropped count is kept for the life of its API process)."""
+    problems = request_logger_health(connection, now=end).problems()
+    return DataFinding(
+        "no_data:request_log",
+        "Requests not logged",
+        "ticket",
+        bool(problems),
+        "; ".join(problems) or "every request logger writes every row",
+    )
+
+
 DataCheck = Callable[[Connection, datetime, SloSettings], DataFinding]
-# The no-data checks every evaluation runs. Hook: a check that the request logger dropped rows
-# (reading its health table) is added here, as one more `DataCheck`.
-DATA_CHECKS: tuple[DataCheck, ...] = (request_flow, telemetry_flow)
+# The no-data checks every evaluation runs.
+DATA_CHECKS: tuple[DataCheck, ...] = (request_flow, telemetry_flow, request_logging)
 
 
 def data_findings(

@@ -25,7 +25,7 @@ import commands
 from alerting.evaluator import Evaluation, Settings, evaluate_once
 from alerting.notify import AlertSettings
 from progress import routes
-from progress.schema import alerts, annotations_table, api_logs, client_events
+from progress.schema import alerts, annotations_table, api_logs, client_events, request_log_health
 from queries.alerts import budget_burn
 from queries.rollups import refresh
 from queries.slo import SloSettings
@@ -272,6 +272,26 @@ def test_telemetry_that_stops_fires_a_no_data_ticket_and_a_quiet_service_fires_n
         ("no_data:client events", "ticket")
     ]
     assert not result.paging
+
+
+def test_a_request_logger_that_dropped_rows_fires_a_ticket(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(request_log_health).values(
+                instance_id="api-1",
+                host="web-1",
+                pid=4242,
+                started_at=NOW - timedelta(hours=2),
+                reported_at=NOW - timedelta(seconds=20),
+                last_flush_at=NOW - timedelta(seconds=20),
+                rows_pending=0,
+                rows_written=1000,
+                rows_dropped=3,
+            )
+        )
+    [finding] = [d for d in evaluate(engine, NOW).data if d.key == "no_data:request_log"]
+    assert (finding.firing, finding.severity) == (True, "ticket")
+    assert "3 API requests were answered but not logged" in finding.detail
 
 
 def test_evaluate_exits_1_while_a_page_fires_and_prints_the_table(
