@@ -85,7 +85,7 @@ def running_dashboard(*demo_arguments: str) -> Iterator[Dashboard]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_health(url, server, log)
+        wait_for_health(url, server, log)
         yield Dashboard(url, directory / "postgres")
     finally:
         server.terminate()
@@ -96,7 +96,7 @@ def running_dashboard(*demo_arguments: str) -> Iterator[Dashboard]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _wait_for_health(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for_health(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while True:
         if server.poll() is not None:

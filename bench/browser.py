@@ -1,0 +1,273 @@
+"""What a person waits for: every dashboard page in a real browser, from navigation until the app
+is idle, beside a one-line Streamlit page served the same way (the floor).
+
+    progress-ops demo-data --learners 100000 --api-logs 10000000 --days 30   # once
+    python -m bench.browser [--port 8680] [--runs 5] [--windows 24h 7d 30d] [--pages overview …]
+
+Needs Debian's chromium (`/usr/bin/chromium`, driven by Playwright) and the database `DATABASE_URL`
+names, already filled (loading 10M requests takes minutes, so it is not redone per run). Each
+run starts both servers afresh (`streamlit run`, headless, as `make run` does), then for each
+window and page:
+
+- cold: a new browser context (empty HTTP cache, no session) opens the page's URL — the page's
+  queries are not cached yet (the server's caches are keyed by page, window and tutorial);
+- reload: the same context reloads it (the server's 30 s caches are warm, the browser's HTTP cache
+  too);
+- switch: from another page of the app, a click on the page's link in the sidebar (no new
+  document, one script run over the open websocket).
+
+Ready: the script has finished (`data-test-script-state="notRunning"`), nothing is stale or
+loading, the page's title is shown, and every Plotly chart has drawn its SVG and every table its
+canvas. The time is the browser's own (`performance.now()`): from navigation start, or from the
+click. Each cell is the median of `--runs` with the range. Also recorded per page (cold, the last
+window): bytes received over the websocket, JavaScript fetched, and the main thread's long tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
+
+from bench.common import machine
+from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, wait_for_health
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TUTORIAL = "react-hooks"
+# name: (URL path, page title, extra query, sidebar link text)
+PAGES = {
+    "Overview": ("", "Overview", "", "Overview"),
+    "API health": ("api_health", "API health", "", "API health"),
+    "Migration & fallback": ("migration", "Migration & fallback", "", "Migration & fallback"),
+    "Learning, all tutorials": ("learning", "Learning activity", "", "Learning activity"),
+    "Learning, one tutorial": (
+        "learning",
+        "Learning activity",
+        f"&tutorial={TUTORIAL}",
+        "Learning activity",
+    ),
+    "Certificates": ("certificates", "Certificates", "", "Certificates"),
+    "Console, no learner": ("console", "Progress console", "", "Progress console"),
+}
+FLOOR_APP = 'import streamlit as st\n\nst.title("Floor")\n'
+FLOOR = "floor: one-line page"
+
+# Long tasks are only reported to observers registered before they happen.
+OBSERVE = """
+window.__longTasks = [];
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+}).observe({type: "longtask", buffered: true});
+"""
+READY = """
+title => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
+  const heading = document.querySelector("h1");
+  if (!heading || !heading.textContent.includes(title)) return false;
+  for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    if (!chart.querySelector(".main-svg")) return false;
+  for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]'))
+    if (!grid.querySelector("canvas")) return false;
+  return performance.now();
+}
+"""
+
+
+@dataclass
+class Cost:
+    """Where one cold load's time went, besides the server's script."""
+
+    websocket_bytes: int = 0
+    script_bytes: int = 0
+    long_tasks_ms: float = 0.0
+    long_tasks: int = 0
+
+
+@dataclass
+class Results:
+    times: dict[tuple[str, str, str], list[float]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    costs: dict[str, Cost] = field(default_factory=dict)
+
+
+@contextmanager
+def streamlit(app: Path, port: int, log: Path) -> Iterator[str]:
+    """`streamlit run app` on 127.0.0.1:port until the block ends."""
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [
+                BIN / "streamlit",
+                "run",
+                str(app),
+                "--server.headless=true",
+                "--server.fileWatcherType=none",
+                "--browser.gatherUsageStats=false",
+                f"--server.port={port}",
+                "--server.address=127.0.0.1",
+            ],
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def ready(page: Page, title: str) -> float:
+    """performance.now() when the page is ready (see the module's docstring)."""
+    handle = page.wait_for_function(READY, arg=title, polling="raf", timeout=60_000)
+    return float(handle.json_value())
+
+
+def cold(browser: Browser, url: str, title: str, cost: Cost | None) -> tuple[float, Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(OBSERVE)
+    page = context.new_page()
+    if cost is not None:
+
+        def on_websocket(socket: WebSocket) -> None:
+            def count(payload: str | bytes) -> None:
+                cost.websocket_bytes += len(payload)
+
+            socket.on("framereceived", count)
+
+        page.on("websocket", on_websocket)
+    page.goto(url)
+    at = ready(page, title)
+    if cost is not None:
+        page.wait_for_timeout(300)  # late long tasks (a chart's layout) and frames
+        cost.script_bytes = int(
+            page.evaluate(
+                "performance.getEntriesByType('resource')"
+                ".filter(r => r.initiatorType === 'script' || r.name.endsWith('.js'))"
+                ".reduce((sum, r) => sum + (r.encodedBodySize || 0), 0)"
+            )
+        )
+        tasks = page.evaluate("window.__longTasks")
+        cost.long_tasks, cost.long_tasks_ms = len(tasks), float(sum(tasks))
+    return at, page
+
+
+def reload(page: Page, title: str) -> float:
+    page.reload()
+    return ready(page, title)
+
+
+def switch(page: Page, link: str, title: str) -> float:
+    """From the page open, click the sidebar's link to another page: ms until that one is ready."""
+    started = float(page.evaluate("performance.now()"))
+    page.get_by_test_id("stSidebarNav").get_by_text(link, exact=True).click()
+    return ready(page, title) - started
+
+
+def measure_run(
+    browser: Browser, app: str, floor: str, args: argparse.Namespace, r: Results
+) -> None:
+    for window in args.windows:
+        for name in args.pages:
+            path, title, extra, link = PAGES[name]
+            url = f"{app}/{path}?window={window}{extra}"
+            cost = Cost() if window == args.windows[-1] else None
+            at, page = cold(browser, url, title, cost)
+            r.times[(name, window, "cold")].append(at)
+            if cost is not None:
+                r.costs[name] = cost
+            r.times[(name, window, "reload")].append(reload(page, title))
+            # Away to another page and back: a page switch within the app, filters kept.
+            other = "Migration & fallback" if name != "Migration & fallback" else "Certificates"
+            _, other_title, _, other_link = PAGES[other]
+            switch(page, other_link, other_title)
+            r.times[(name, window, "switch")].append(switch(page, link, title))
+            page.context.close()
+    at, page = cold(browser, floor, "Floor", None)
+    r.times[(FLOOR, "-", "cold")].append(at)
+    r.times[(FLOOR, "-", "reload")].append(reload(page, "Floor"))
+    page.context.close()
+
+
+def cell(samples: list[float]) -> str:
+    return f"{statistics.median(samples):,.0f} ({min(samples):,.0f}–{max(samples):,.0f})"
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--port", type=int, default=8680, help="the app's; the floor's is +1")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--windows", nargs="+", default=["24h", "7d", "30d"])
+    parser.add_argument("--pages", nargs="+", default=list(PAGES), choices=list(PAGES))
+    args = parser.parse_args()
+    if "DATABASE_URL" not in os.environ:
+        parser.error("set DATABASE_URL to a database filled with the benchmark data")
+    results = Results()
+    loads = [load_average()]
+    with tempfile.TemporaryDirectory(prefix="progress-ops-browser-") as directory:
+        floor_app = Path(directory) / "floor.py"
+        floor_app.write_text(FLOOR_APP)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            for run in range(args.runs):
+                log = Path(directory) / f"run{run}"
+                with (
+                    streamlit(
+                        ROOT / "dashboard" / "app.py", args.port, log.with_suffix(".app")
+                    ) as app,
+                    streamlit(floor_app, args.port + 1, log.with_suffix(".floor")) as floor,
+                ):
+                    started = time.perf_counter()
+                    measure_run(browser, app, floor, args, results)
+                    print(
+                        f"run {run + 1}/{args.runs}: {time.perf_counter() - started:.0f} s, "
+                        f"load average {load_average()}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                loads.append(load_average())
+            browser.close()
+    print(f"Machine: {machine()}; Chromium {CHROMIUM}")
+    print(f"Load average (1, 5, 15 min) before and after each run: {' | '.join(loads)}\n")
+    modes = ("cold", "reload", "switch")
+    header = " | ".join(f"{w} {m} ms" for w in args.windows for m in modes)
+    print(f"| page | {header} |")
+    print("|---|" + "---:|" * (len(args.windows) * len(modes)))
+    for name in args.pages:
+        cells = [cell(results.times[(name, w, m)]) for w in args.windows for m in modes]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    floor_cells = [cell(results.times[(FLOOR, "-", m)]) for m in ("cold", "reload")]
+    print(f"| {FLOOR} | cold {floor_cells[0]} | reload {floor_cells[1]} |")
+    print(f"\nCold, {args.windows[-1]} (last run): what the browser received and ran")
+    print("| page | websocket KB | JavaScript KB | long tasks | long tasks ms |")
+    print("|---|---:|---:|---:|---:|")
+    for name in args.pages:
+        cost = results.costs[name]
+        print(
+            f"| {name} | {cost.websocket_bytes / 1024:,.0f} | {cost.script_bytes / 1024:,.0f} | "
+            f"{cost.long_tasks} | {cost.long_tasks_ms:,.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
