@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,15 +99,17 @@ class Cost:
 
 @dataclass
 class Results:
-    times: dict[tuple[str, str, str], list[float]] = field(
+    # (version, page, window, mode) → ms
+    times: dict[tuple[str, str, str, str], list[float]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    costs: dict[str, Cost] = field(default_factory=dict)
+    costs: dict[tuple[str, str], Cost] = field(default_factory=dict)
 
 
 @contextmanager
-def streamlit(app: Path, port: int, log: Path) -> Iterator[str]:
-    """`streamlit run app` on 127.0.0.1:port until the block ends."""
+def streamlit(root: Path, app: Path, port: int, log: Path) -> Iterator[str]:
+    """`streamlit run app` with `root`'s code on 127.0.0.1:port until the block ends."""
+    env = {**os.environ, "PYTHONPATH": str(root)}  # before the editable install's finder
     with log.open("w") as output:
         server = subprocess.Popen(
             [
@@ -120,7 +122,8 @@ def streamlit(app: Path, port: int, log: Path) -> Iterator[str]:
                 f"--server.port={port}",
                 "--server.address=127.0.0.1",
             ],
-            cwd=ROOT,
+            cwd=root,
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -180,28 +183,36 @@ def switch(page: Page, link: str, title: str) -> float:
     return ready(page, title) - started
 
 
-def measure_run(
-    browser: Browser, app: str, floor: str, args: argparse.Namespace, r: Results
+def measure_page(
+    browser: Browser, version: str, app: str, name: str, window: str, r: Results, *, costs: bool
 ) -> None:
+    path, title, extra, link = PAGES[name]
+    cost = Cost() if costs else None
+    at, page = cold(browser, f"{app}/{path}?window={window}{extra}", title, cost)
+    r.times[(version, name, window, "cold")].append(at)
+    if cost is not None:
+        r.costs[(version, name)] = cost
+    r.times[(version, name, window, "reload")].append(reload(page, title))
+    # Away to another page and back: a page switch within the app, filters kept.
+    other = "Migration & fallback" if name != "Migration & fallback" else "Certificates"
+    _, other_title, _, other_link = PAGES[other]
+    switch(page, other_link, other_title)
+    r.times[(version, name, window, "switch")].append(switch(page, link, title))
+    page.context.close()
+
+
+def measure_run(
+    browser: Browser, apps: dict[str, str], floor: str, args: argparse.Namespace, r: Results
+) -> None:
+    """Every page and window, each version in turn (so they share the machine's mood)."""
     for window in args.windows:
         for name in args.pages:
-            path, title, extra, link = PAGES[name]
-            url = f"{app}/{path}?window={window}{extra}"
-            cost = Cost() if window == args.windows[-1] else None
-            at, page = cold(browser, url, title, cost)
-            r.times[(name, window, "cold")].append(at)
-            if cost is not None:
-                r.costs[name] = cost
-            r.times[(name, window, "reload")].append(reload(page, title))
-            # Away to another page and back: a page switch within the app, filters kept.
-            other = "Migration & fallback" if name != "Migration & fallback" else "Certificates"
-            _, other_title, _, other_link = PAGES[other]
-            switch(page, other_link, other_title)
-            r.times[(name, window, "switch")].append(switch(page, link, title))
-            page.context.close()
+            for version, app in apps.items():
+                costs = window == args.windows[-1]
+                measure_page(browser, version, app, name, window, r, costs=costs)
     at, page = cold(browser, floor, "Floor", None)
-    r.times[(FLOOR, "-", "cold")].append(at)
-    r.times[(FLOOR, "-", "reload")].append(reload(page, "Floor"))
+    r.times[(FLOOR, FLOOR, "-", "cold")].append(at)
+    r.times[(FLOOR, FLOOR, "-", "reload")].append(reload(page, "Floor"))
     page.context.close()
 
 
@@ -213,60 +224,84 @@ def load_average() -> str:
     return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
+def report(results: Results, versions: list[str], args: argparse.Namespace) -> None:
+    modes = ("cold", "reload", "switch")
+    header = " | ".join(f"{w} {m} ms" for w in args.windows for m in modes)
+    print(f"| page | code | {header} |")
+    print("|---|---|" + "---:|" * (len(args.windows) * len(modes)))
+    for name in args.pages:
+        for version in versions:
+            cells = [
+                cell(results.times[(version, name, w, m)]) for w in args.windows for m in modes
+            ]
+            print(f"| {name} | {version} | " + " | ".join(cells) + " |")
+    floor = [cell(results.times[(FLOOR, FLOOR, "-", m)]) for m in ("cold", "reload")]
+    print(f"\n{FLOOR}: cold {floor[0]} ms, reload {floor[1]} ms")
+    print(f"\nCold, {args.windows[-1]} (last run): what the browser received and ran")
+    print("| page | code | websocket KB | JavaScript KB | long tasks | long tasks ms |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name in args.pages:
+        for version in versions:
+            cost = results.costs[(version, name)]
+            print(
+                f"| {name} | {version} | {cost.websocket_bytes / 1024:,.0f} | "
+                f"{cost.script_bytes / 1024:,.0f} | {cost.long_tasks} | "
+                f"{cost.long_tasks_ms:,.0f} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--port", type=int, default=8680, help="the app's; the floor's is +1")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--windows", nargs="+", default=["24h", "7d", "30d"])
     parser.add_argument("--pages", nargs="+", default=list(PAGES), choices=list(PAGES))
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of earlier code (e.g. `git archive`), measured in the same runs (+2)",
+    )
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         parser.error("set DATABASE_URL to a database filled with the benchmark data")
+    roots = {"this": ROOT} | ({"before": args.before.resolve()} if args.before else {})
     results = Results()
     loads = [load_average()]
     with tempfile.TemporaryDirectory(prefix="progress-ops-browser-") as directory:
         floor_app = Path(directory) / "floor.py"
         floor_app.write_text(FLOOR_APP)
-        with sync_playwright() as playwright:
+        with sync_playwright() as playwright, ExitStack() as servers:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             for run in range(args.runs):
-                log = Path(directory) / f"run{run}"
-                with (
-                    streamlit(
-                        ROOT / "dashboard" / "app.py", args.port, log.with_suffix(".app")
-                    ) as app,
-                    streamlit(floor_app, args.port + 1, log.with_suffix(".floor")) as floor,
-                ):
-                    started = time.perf_counter()
-                    measure_run(browser, app, floor, args, results)
-                    print(
-                        f"run {run + 1}/{args.runs}: {time.perf_counter() - started:.0f} s, "
-                        f"load average {load_average()}",
-                        file=sys.stderr,
-                        flush=True,
+                logs = Path(directory) / f"run{run}"
+                apps = {
+                    version: servers.enter_context(
+                        streamlit(
+                            root,
+                            root / "dashboard" / "app.py",
+                            args.port + 2 * i,
+                            logs.with_suffix(f".{version}"),
+                        )
                     )
+                    for i, (version, root) in enumerate(roots.items())
+                }
+                floor = servers.enter_context(
+                    streamlit(ROOT, floor_app, args.port + 1, logs.with_suffix(".floor"))
+                )
+                started = time.perf_counter()
+                measure_run(browser, apps, floor, args, results)
+                servers.close()
+                print(
+                    f"run {run + 1}/{args.runs}: {time.perf_counter() - started:.0f} s, "
+                    f"load average {load_average()}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 loads.append(load_average())
             browser.close()
     print(f"Machine: {machine()}; Chromium {CHROMIUM}")
     print(f"Load average (1, 5, 15 min) before and after each run: {' | '.join(loads)}\n")
-    modes = ("cold", "reload", "switch")
-    header = " | ".join(f"{w} {m} ms" for w in args.windows for m in modes)
-    print(f"| page | {header} |")
-    print("|---|" + "---:|" * (len(args.windows) * len(modes)))
-    for name in args.pages:
-        cells = [cell(results.times[(name, w, m)]) for w in args.windows for m in modes]
-        print(f"| {name} | " + " | ".join(cells) + " |")
-    floor_cells = [cell(results.times[(FLOOR, "-", m)]) for m in ("cold", "reload")]
-    print(f"| {FLOOR} | cold {floor_cells[0]} | reload {floor_cells[1]} |")
-    print(f"\nCold, {args.windows[-1]} (last run): what the browser received and ran")
-    print("| page | websocket KB | JavaScript KB | long tasks | long tasks ms |")
-    print("|---|---:|---:|---:|---:|")
-    for name in args.pages:
-        cost = results.costs[name]
-        print(
-            f"| {name} | {cost.websocket_bytes / 1024:,.0f} | {cost.script_bytes / 1024:,.0f} | "
-            f"{cost.long_tasks} | {cost.long_tasks_ms:,.0f} |"
-        )
+    report(results, list(roots), args)
 
 
 if __name__ == "__main__":

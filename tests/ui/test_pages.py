@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from progress.demo import DemoSpec, load_demo_data
 from progress.schema import progress_events
 from progress.service import ProgressService
+from queries.rollups import refresh
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = [
@@ -49,6 +50,7 @@ def support(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo(engine: Engine) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     load_demo_data(engine, DemoSpec(learners=50, days=8, seed=5, now=now, api_logs=5_000))
+    refresh(engine)  # folded into the rollups, as `progress-ops demo-data` does
 
 
 def open_page(page: str | None = None, **query: str) -> AppTest:
