@@ -65,6 +65,11 @@ class BackgroundFold:
             )
             self._thread.start()
 
+    def expire(self) -> None:
+        """Let the next `request` start a fold at once (after a write from the console)."""
+        with self._lock:
+            self._started = -FOLD_SECONDS
+
     def wait(self) -> None:
         """Until the fold under way (if any) has ended."""
         with self._lock:
