@@ -36,8 +36,8 @@ row is folded twice; a refresh that finds another one running returns at once.
 hours at its ends from the raw rows. The current hour is always such an end, so new rows count at
 once; a row that lands in an *earlier* hour after that hour was folded (a late flush, a bulk load)
 counts from the next `refresh` — which every writer of these tables runs (`progress-ops
-demo-data` after loading, the API's request logger at most every 5 s), and the dashboard and
-`progress-ops check` before reading.
+demo-data` after loading, the API's request logger at most every 5 s), the dashboard in the
+background at most every 30 s, and `progress-ops check` before reading.
 """
 
 from __future__ import annotations
