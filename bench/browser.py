@@ -20,7 +20,10 @@ Ready: the script has finished (`data-test-script-state="notRunning"`), nothing 
 loading, the page's title is shown, and every Plotly chart has drawn its SVG and every table its
 canvas. The time is the browser's own (`performance.now()`): from navigation start, or from the
 click. Each cell is the median of `--runs` with the range. Also recorded per page (cold, the last
-window): bytes received over the websocket, JavaScript fetched, and the main thread's long tasks.
+window, the last run): bytes received over the websocket, JavaScript fetched, the main thread's
+long tasks, and milestones of the load (the document parsed, the script run started and ended as
+the browser saw it, the lazily loaded chunks of the table, Plotly and the code highlighter
+arrived, ready). `--before DIR` measures an earlier checkout of the code in the same runs.
 """
 
 from __future__ import annotations
@@ -70,6 +73,34 @@ window.__longTasks = [];
 new PerformanceObserver(list => {
   for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
 }).observe({type: "longtask", buffered: true});
+window.__script = {};
+(function watch() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app && app.getAttribute("data-test-script-state");
+  if (state === "running" && !window.__script.started) window.__script.started = performance.now();
+  if (state === "notRunning" && window.__script.started && !window.__script.ended)
+    window.__script.ended = performance.now();
+  if (!window.__script.ended) requestAnimationFrame(watch);
+})();
+"""
+# Milestones of a load, ms from navigation start: the document parsed (the main bundle run), the
+# first script run seen starting and ending, and when each lazily loaded chunk had arrived.
+MILESTONES = """
+() => {
+  const chunk = name => {
+    const entry = performance.getEntriesByType("resource").find(r => r.name.includes(name));
+    return entry ? entry.responseEnd : null;
+  };
+  const nav = performance.getEntriesByType("navigation")[0];
+  return {
+    document: nav.domContentLoadedEventEnd,
+    script_started: window.__script.started || null,
+    script_ended: window.__script.ended || null,
+    dataframe_chunk: chunk("/DataFrame."),
+    plotly_chunk: chunk("/PlotlyChart."),
+    highlighter_chunk: chunk("/StreamlitSyntaxHighlighter."),
+  };
+}
 """
 READY = """
 title => {
@@ -95,6 +126,7 @@ class Cost:
     script_bytes: int = 0
     long_tasks_ms: float = 0.0
     long_tasks: int = 0
+    milestones: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -168,6 +200,7 @@ def cold(browser: Browser, url: str, title: str, cost: Cost | None) -> tuple[flo
         )
         tasks = page.evaluate("window.__longTasks")
         cost.long_tasks, cost.long_tasks_ms = len(tasks), float(sum(tasks))
+        cost.milestones = page.evaluate(MILESTONES) | {"ready": at}
     return at, page
 
 
@@ -248,6 +281,15 @@ def report(results: Results, versions: list[str], args: argparse.Namespace) -> N
                 f"{cost.script_bytes / 1024:,.0f} | {cost.long_tasks} | "
                 f"{cost.long_tasks_ms:,.0f} |"
             )
+    steps = list(next(iter(results.costs.values())).milestones)
+    print(f"\nCold, {args.windows[-1]} (last run): ms from navigation start until …")
+    print("| page | code | " + " | ".join(s.replace("_", " ") for s in steps) + " |")
+    print("|---|---|" + "---:|" * len(steps))
+    for name in args.pages:
+        for version in versions:
+            marks = results.costs[(version, name)].milestones
+            shown = ["–" if marks[s] is None else f"{marks[s]:,.0f}" for s in steps]
+            print(f"| {name} | {version} | " + " | ".join(shown) + " |")
 
 
 def main() -> None:
