@@ -31,20 +31,18 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
 
 from bench.common import machine
-from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, wait_for_health
+from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -138,34 +136,10 @@ class Results:
     costs: dict[tuple[str, str], Cost] = field(default_factory=dict)
 
 
-@contextmanager
-def streamlit(root: Path, app: Path, port: int, log: Path) -> Iterator[str]:
-    """`streamlit run app` with `root`'s code on 127.0.0.1:port until the block ends."""
-    env = {**os.environ, "PYTHONPATH": str(root)}  # before the editable install's finder
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [
-                BIN / "streamlit",
-                "run",
-                str(app),
-                "--server.headless=true",
-                "--server.fileWatcherType=none",
-                "--browser.gatherUsageStats=false",
-                f"--server.port={port}",
-                "--server.address=127.0.0.1",
-            ],
-            cwd=root,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def streamlit(root: Path, app: Path, port: int, log: Path) -> AbstractContextManager[str]:
+    """`streamlit run app` with `root`'s code (before the editable install's) on `port`."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return streamlit_server(app, port=port, cwd=root, env=env, log=log)
 
 
 def ready(page: Page, title: str) -> float:
