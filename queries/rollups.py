@@ -100,7 +100,7 @@ _WRITERS = text("""
       AND mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
                    'AccessExclusiveLock')
       AND granted
-      AND pid <> pg_backend_pid()
+      AND pid IS DISTINCT FROM pg_backend_pid()  -- a prepared transaction has no pid
 """)
 Fold = Callable[[Connection, Any], None]  # (connection, condition selecting the new rows)
 
