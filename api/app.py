@@ -40,7 +40,7 @@ def at_most_every(seconds: float, action: Callable[[], object]) -> Callable[[], 
 
     Folding the request log into the rollups after every batch (4 a second under load) cost
     10–15 % of the API's throughput on 2 cores; every few seconds costs nothing measurable, and the
-    dashboard folds what is left before it reads anyway.
+    dashboard folds what is left in the background anyway.
     """
     last = -math.inf
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import engine, fold_new_requests
+from dashboard.context import check_database_once, fold_new_rows
 from dashboard.widgets import database_error, database_guard, sidebar_filters
-from progress.db import check_connection, is_embedded
+from progress.db import is_embedded
 from progress.errors import ProgressError
 
 st.set_page_config(page_title="progress-ops", page_icon=":material/school:", layout="wide")
@@ -38,8 +38,8 @@ navigation = st.navigation(
 )
 
 try:
-    check_connection(engine())
-    fold_new_requests()
+    check_database_once()
+    fold_new_rows()
 except ProgressError as error:
     database_error(error)
     st.stop()

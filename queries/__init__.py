@@ -19,7 +19,7 @@ something: a `Window` (half-open `[start, end)`, UTC) and `tutorial_id: str | No
 `rollups` — `refresh(engine_or_connection) -> int` folds new `api_logs`, `client_events` and
 `progress_events` rows into the rollups (idempotent, cheap when nothing is new, safe to call
 concurrently). Writers of those tables call it (demo data, the API's request logger), and so do
-the readers before reading (the dashboard at most every 30 s, `progress-ops check`): rows in the
+the readers (the dashboard in the background at most every 30 s, `progress-ops check`): rows in the
 current hour count at once, rows landing in an hour already folded count from the next refresh.
 `requests.aggregate_statement(start, end, by="all"|"day"|"endpoint"|"bucket", bucket=…)` →
 [day | method, endpoint | bucket], requests, errors_4xx, errors_5xx, error_rate_pct, avg_ms, p95_ms

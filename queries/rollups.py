@@ -24,25 +24,28 @@ source tables (a row-level trigger made ingest 2.7× slower; PERFORMANCE.md).
 **The classic watermark bug**, and how `upper` avoids it: ids are handed out when a row is
 inserted, not when its transaction commits, so a transaction that took id 100 can commit after
 one that took id 101. A fold that read up to 101 while 100 was still invisible would move past
-100 and never count it. So `upper` is read while holding `LOCK TABLE … IN EXCLUSIVE MODE`: taking
-that lock waits until every transaction that is inserting into the table has finished, and
-holds new inserts back meanwhile, so every id up to the highest visible one is committed. The
-lock is taken inside a savepoint and released at once by rolling the savepoint back (the fold
-itself blocks nobody). Writers wait at most for the slowest insert then in flight; and at most
-`LOCK_TIMEOUT_MS` — when a long insert (a bulk load) is in flight, the table is simply not folded
-this time. A transaction-level advisory lock lets one refresh fold at a time, so no row is folded
-twice; a refresh that finds another one running returns at once.
+100 and never count it. So `upper` is the highest visible id, read together with the
+transactions then holding a write lock on the table (`pg_locks`), and the fold waits until those
+transactions have ended — by looking again, never by taking a lock. Every id up to `upper` was
+taken by a transaction that already held its write lock when `upper` was read (ids only grow, and
+a writer locks the table before taking one), so once those have ended every such id is committed
+or rolled back, and the fold's next statements see it. Writers never wait for a fold, whatever
+holds the table (a vacuum, an `ANALYZE`): the fold takes no lock they could queue behind. It
+waits at most `WRITER_WAIT_MS` — when a long insert (a bulk load) is in flight, the table is simply
+not folded this time. A transaction-level advisory lock lets one refresh fold at a time, so no
+row is folded twice; a refresh that finds another one running returns at once.
 
 **Reading (`HourSplit`).** The whole hours of a window are read from the rollup, the partial
 hours at its ends from the raw rows. The current hour is always such an end, so new rows count at
 once; a row that lands in an *earlier* hour after that hour was folded (a late flush, a bulk load)
 counts from the next `refresh` — which every writer of these tables runs (`progress-ops
-demo-data` after loading, the API's request logger at most every 5 s), and the dashboard and
-`progress-ops check` before reading.
+demo-data` after loading, the API's request logger at most every 5 s), the dashboard in the
+background at most every 30 s, and `progress-ops check` before reading.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,9 +90,24 @@ from progress.schema import (
 from queries.histogram import ORIGIN, SPANS, fast_edge_ms, latency_bin
 
 ALL_ENDPOINTS = ("*", "*")  # (method, endpoint) of the histograms of every progress endpoint
-LOCK_TIMEOUT_MS = 200
+LOCK_TIMEOUT_MS = 200  # the longest a fold waits for a lock (summarizing BRIN ranges)
+WRITER_WAIT_MS = 200  # the longest a fold waits for the inserts in flight when it starts
+_WRITER_POLL_SECONDS = 0.002
 _ADVISORY_LOCK = 712_304_001
 _LOCK_NOT_AVAILABLE = "55P03"
+# The virtual transaction ids of the other sessions holding a lock that lets them insert into the
+# table (an INSERT or COPY takes ROW EXCLUSIVE before it takes an id); a vacuum's lock is not one.
+_WRITERS = text("""
+    SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}')
+    FROM pg_locks
+    WHERE locktype = 'relation'
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND relation = to_regclass(:table)
+      AND mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
+                   'AccessExclusiveLock')
+      AND granted
+      AND pid IS DISTINCT FROM pg_backend_pid()  -- a prepared transaction has no pid
+""")
 Fold = Callable[[Connection, Any], None]  # (connection, condition selecting the new rows)
 
 
@@ -153,15 +171,18 @@ def _fold_new_rows(connection: Connection, table: Table, fold: Fold) -> int:
 
 
 def _committed_upper(connection: Connection, table: Table) -> int | None:
-    """The highest id of `table` with every id up to it committed (None: its writers did not
-    finish within `LOCK_TIMEOUT_MS`). See the module's docstring."""
-    name = connection.dialect.identifier_preparer.quote(table.name)
-    values = _briefly_locked(
-        connection,
-        text(f"LOCK TABLE {name} IN EXCLUSIVE MODE"),
-        select(func.coalesce(func.max(table.c.id), 0)),
-    )
-    return None if values is None else int(values[-1])
+    """The highest id of `table` with every id up to it committed or rolled back (None: its
+    writers did not finish within `WRITER_WAIT_MS`). See the module's docstring."""
+    upper = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    writers = set(connection.execute(_WRITERS, {"table": table.name}).scalar_one())
+    deadline = time.monotonic() + WRITER_WAIT_MS / 1e3
+    while writers:
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(_WRITER_POLL_SECONDS)
+        still = connection.execute(_WRITERS, {"table": table.name}).scalar_one()
+        writers &= set(still)
+    return int(upper)
 
 
 def _briefly_locked(connection: Connection, *statements: Executable) -> list[Any] | None:
