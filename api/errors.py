@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 from progress.errors import DatabaseUnavailable, InvalidInput, NotEligible, ProgressError
 
@@ -122,6 +123,29 @@ def _is_anonymous(detail: Any) -> bool:
     )
 
 
+def _is_json(content_type: str) -> bool:
+    """`application/json` or `application/…+json`, parameters aside (what FastAPI parses)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's 405 names only the first
+    route's, and GET and DELETE of one path are two routes)."""
+    methods: set[str] = set()
+    routes = list(request.app.router.routes)
+    while routes:
+        route = routes.pop()
+        if isinstance(route, Route):
+            if route.matches(request.scope)[0] is not Match.NONE:
+                methods |= route.methods or set()
+        else:  # FastAPI wraps an included router; its routes are the router's own
+            routes += getattr(getattr(route, "original_router", None), "routes", [])
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     async def api_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ApiError)
@@ -133,11 +157,23 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         assert isinstance(error, InvalidInput)
         return error_response(422, error.code, error.message, field=camel_field(error.field))
 
-    async def request_invalid(_: Request, error: Exception) -> JSONResponse:
+    async def request_invalid(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         if any(_is_anonymous(detail) for detail in error.errors()):
             return error_response(400, "anonymous_progress", ANONYMOUS_PROGRESS, field="userId")
         first = error.errors()[0] if error.errors() else {}
+        content_type = request.headers.get("content-type", "")
+        if first.get("loc", ("",))[0] == "body" and not _is_json(content_type):
+            return error_response(
+                422,
+                "invalid_input",
+                "The request body must be JSON, sent with Content-Type: application/json "
+                + (
+                    f"(this request's Content-Type is {content_type[:100]!r})."
+                    if content_type
+                    else "(this request has no Content-Type)."
+                ),
+            )
         if first.get("type") == "json_invalid":
             detail = first.get("ctx", {}).get("error", "")
             return error_response(
@@ -180,15 +216,20 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             return error_response(
                 422, "invalid_input", "The request body could not be read as JSON text."
             )
+        headers = dict(error.headers or {})
+        allowed = _allowed_methods(request)
+        if error.status_code == 405 and allowed:
+            headers["Allow"] = ", ".join(allowed)
         message = {
             404: "There is no endpoint at this path; the API is described at /docs.",
-            405: f"This endpoint does not accept {request.method}.",
+            405: f"This endpoint does not accept {request.method}"
+            + (f"; it accepts {', '.join(allowed)}." if allowed else "."),
         }.get(error.status_code, str(error.detail))
         return error_response(
             error.status_code,
             _HTTP_CODES.get(error.status_code, "http_error"),
             message,
-            headers=dict(error.headers or {}) or None,
+            headers=headers or None,
         )
 
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

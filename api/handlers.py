@@ -8,11 +8,17 @@ its connection pool belong.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+from starlette.routing import Match
+from starlette.types import Scope
 
 from api.auth import Caller, CallerDep, authorize
 from api.body_limit import LimitedBodyRoute
@@ -26,20 +32,43 @@ from api.schemas import (
     HealthStatus,
     MigrateRequest,
     QuizSubmission,
+    RequestLogStatus,
     ResetResponse,
 )
 from progress import routes
 from progress.db import check_connection
-from progress.errors import DatabaseUnavailable, InvalidInput, ProgressError
+from progress.errors import DatabaseUnavailable, InvalidInput
 from progress.models import Progress
+from progress.request_log import RequestLog
 from progress.service import ProgressService
 from progress.telemetry import ClientEvent, record_client_events
-from progress.validation import MAX_ID_LENGTH
+from progress.validation import MAX_ID_LENGTH, id_json_schema
 
 log = logging.getLogger(__name__)
 
+
+def _tutorial_id_schema(schema: dict[str, Any]) -> None:
+    id_json_schema(schema)
+    schema["not"] = {"enum": sorted(routes.RESERVED_TUTORIAL_IDS)}
+
+
+def _not_reserved(tutorial_id: str) -> str:
+    if tutorial_id in routes.RESERVED_TUTORIAL_IDS:
+        raise PydanticCustomError(
+            "reserved", "{id} is not a tutorial id: it names an endpoint", {"id": tutorial_id}
+        )
+    return tutorial_id
+
+
 TutorialId = Annotated[
-    str, Path(min_length=1, max_length=MAX_ID_LENGTH, description="The tutorial")
+    str,
+    AfterValidator(_not_reserved),
+    Path(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        json_schema_extra=_tutorial_id_schema,
+        description="The tutorial. `events` is not one: that path is the telemetry endpoint.",
+    ),
 ]
 
 
@@ -51,6 +80,7 @@ def _user_id_query(
             alias="userId",
             min_length=1,
             max_length=MAX_ID_LENGTH,
+            json_schema_extra=id_json_schema,
             description="The learner. Missing is a 400: the progress of a learner who is not "
             "signed in stays on their device.",
         ),
@@ -67,6 +97,7 @@ UserIdQuery = Annotated[str, Depends(_user_id_query)]
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         400: "userId missing or null: anonymous progress stays on the device",
+        405: "`events` is not a tutorial: its path is the telemetry endpoint (POST only)",
         401: "no valid credentials",
         403: "a learner token acting for another learner",
         409: "not eligible for the certificate: what is missing",
@@ -83,10 +114,37 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-_READ_ERRORS = _errors(400, 401, 403, 422, 503)
+_READ_ERRORS = _errors(400, 401, 403, 405, 422, 503)
 _WRITE_ERRORS = _errors(400, 401, 403, 413, 422, 503)
 
-router = APIRouter(tags=["progress"], route_class=LimitedBodyRoute)
+
+def _utf8_url(request: Request) -> None:
+    """Refuse a path or query that is not UTF-8 once percent-decoded (`%FF`), instead of letting
+    the framework read it with replacement characters (a different id than the one sent)."""
+    for part, key in (("path", "raw_path"), ("query", "query_string")):
+        raw = request.scope.get(key)
+        try:
+            unquote_to_bytes(raw if isinstance(raw, bytes) else b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                part, f"The URL's {part} is not valid UTF-8 once percent-decoded."
+            ) from None
+
+
+class _Route(LimitedBodyRoute):
+    """`{PREFIX}/{tutorial_id}` does not match a reserved segment: `GET /events` is the telemetry
+    endpoint with the wrong method (405), not the progress of a tutorial named `events`. (On
+    the other routes, such a tutorial id is a 422.)"""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        reserved = child.get("path_params", {}).get("tutorial_id") in routes.RESERVED_TUTORIAL_IDS
+        if reserved and self.path == routes.PROGRESS:
+            return Match.NONE, {}
+        return match, child
+
+
+router = APIRouter(tags=["progress"], route_class=_Route, dependencies=[Depends(_utf8_url)])
 
 
 def _service(request: Request) -> ProgressService:
@@ -176,28 +234,18 @@ def migrate(
 
     Per chapter the larger watch time and position, completed if either says so; per quiz the
     best score and the larger attempt count; the certificate is kept. Sending the same copy again
-    changes nothing. A success is recorded in `client_events` (outcome `succeeded`); clients
-    report `attempted` and `failed` themselves.
+    changes nothing. A merge that changes something is recorded in `client_events` (outcome
+    `succeeded`) in the same transaction; one that changes nothing writes nothing. Clients report
+    `attempted` and `failed` themselves.
     """
     user = authorize(request, caller, body.user_id)
-    service = _service(request)
-    merged = service.merge_progress(
-        tutorial_id, user, client=body.to_progress(tutorial_id, user), actor=caller.actor
+    return _service(request).merge_progress(
+        tutorial_id,
+        user,
+        client=body.to_progress(tutorial_id, user),
+        actor=caller.actor,
+        on_recorded=_metrics(request).count_migration_succeeded,
     )
-    succeeded = ClientEvent(
-        kind="migration",
-        outcome="succeeded",
-        occurred_at=datetime.now(UTC),
-        record_count=len(body.chapter_progress) + len(body.quiz_scores),
-        user_id=user,
-        tutorial_id=tutorial_id,
-    )
-    try:
-        record_client_events(service.engine, [succeeded], received_at=succeeded.occurred_at)
-        _metrics(request).count_client_events([succeeded])
-    except ProgressError as error:  # the merge is done; its answer does not depend on this
-        log.warning("could not record a migration outcome: %s", error.message)
-    return merged
 
 
 @router.post(
@@ -231,14 +279,23 @@ def _own_event(request: Request, caller: Caller, event: ClientEvent) -> ClientEv
     responses={503: {"model": HealthStatus, "description": "database unreachable"}},
 )
 def health(request: Request) -> HealthStatus | JSONResponse:
-    """Whether the API can reach its database (no credentials needed)."""
+    """Whether the API can reach its database, and how its request logger is doing: rows
+    pending, written and dropped, the last write and the last error (no credentials needed)."""
+    request_log: RequestLog | None = request.app.state.request_log
+    logger = (
+        None
+        if request_log is None
+        else RequestLogStatus.model_validate(asdict(request_log.health()))
+    )
     try:
         check_connection(_service(request).engine)
     except DatabaseUnavailable as error:
         log.warning("health check: %s", error.message)
         return JSONResponse(
-            HealthStatus(status="unavailable", database="unreachable").model_dump(),
+            HealthStatus(
+                status="unavailable", database="unreachable", request_log=logger
+            ).model_dump(by_alias=True, mode="json"),
             status_code=503,
             headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
         )
-    return HealthStatus(status="ok", database="reachable")
+    return HealthStatus(status="ok", database="reachable", request_log=logger)

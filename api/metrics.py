@@ -126,6 +126,10 @@ class ApiMetrics:
             elif event.kind == "fallback" and event.operation is not None:
                 self.fallbacks.labels(operation=event.operation).inc()
 
+    def count_migration_succeeded(self) -> None:
+        """A merge the service recorded as a succeeded migration (one that changed something)."""
+        self.migrations.labels(outcome="succeeded").inc()
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 

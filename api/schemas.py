@@ -16,20 +16,31 @@ from pydantic.alias_generators import to_camel
 from progress.models import ChapterProgress, Progress, QuizScore
 from progress.service import MAX_QUIZ_ATTEMPTS, MAX_UPLOAD_QUIZZES
 from progress.telemetry import MAX_BATCH, ClientEvent
-from progress.validation import MAX_ID_LENGTH, MAX_SCORE, MAX_SECONDS, MAX_TOTAL_CHAPTERS
+from progress.validation import (
+    AS_WHOLE_NUMBER,
+    MAX_ID_LENGTH,
+    MAX_SCORE,
+    MAX_SECONDS,
+    MAX_TOTAL_CHAPTERS,
+    IsoDateTime,
+    id_json_schema,
+)
 
-Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
-Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH, json_schema_extra=id_json_schema)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=0, le=MAX_SCORE, allow_inf_nan=False)]
+MaxScore = Annotated[float, Field(gt=0, le=MAX_SCORE, allow_inf_nan=False)]
 UserId = Annotated[
     str,
     Field(
         min_length=1,
         max_length=MAX_ID_LENGTH,
+        json_schema_extra=id_json_schema,
         description="The learner. A missing or null userId is a 400: the progress of a learner "
         "who is not signed in stays on their device.",
     ),
 ]
-Timestamp = Annotated[AwareDatetime, Field(strict=False)]  # an ISO 8601 string in JSON
+SCORE_RULE = "At most maxScore: a score above it is a 422"
 
 
 class _Request(BaseModel):
@@ -42,14 +53,16 @@ class ChapterUpdate(_Request):
     watch_time: Seconds = Field(description="Total seconds watched in this chapter (not a delta)")
     completed: bool
     last_position: Seconds = Field(description="Seconds into the video where the learner is")
-    total_chapters: int | None = Field(default=None, ge=1, le=MAX_TOTAL_CHAPTERS)
+    total_chapters: Annotated[int, Field(ge=1, le=MAX_TOTAL_CHAPTERS), AS_WHOLE_NUMBER] | None = (
+        None
+    )
 
 
 class QuizSubmission(_Request):
     user_id: UserId
     quiz_id: Id
-    score: float = Field(ge=0, le=MAX_SCORE, description="At most maxScore")
-    max_score: float = Field(gt=0, le=MAX_SCORE)
+    score: Score = Field(description=SCORE_RULE)
+    max_score: MaxScore
     passed: bool
 
 
@@ -69,10 +82,10 @@ class QuizUpload(QuizScore):
     model_config = ConfigDict(strict=True)
 
     quiz_id: Id
-    score: float = Field(ge=0, le=MAX_SCORE)
-    max_score: float = Field(gt=0, le=MAX_SCORE)
-    attempts: int = Field(ge=1, le=MAX_QUIZ_ATTEMPTS)
-    completed_at: Timestamp
+    score: Score = Field(description=SCORE_RULE)
+    max_score: MaxScore
+    attempts: Annotated[int, Field(ge=1, le=MAX_QUIZ_ATTEMPTS), AS_WHOLE_NUMBER]
+    completed_at: IsoDateTime
 
 
 class MigrateRequest(_Request):
@@ -89,12 +102,18 @@ class MigrateRequest(_Request):
     certificate_earned: bool = Field(
         default=False, description="Awarded on the server only if the merged progress is eligible"
     )
-    total_chapters: int = Field(default=0, ge=0, le=MAX_TOTAL_CHAPTERS)
-    last_watched_at: Timestamp | None = None
-    completion_percentage: float | None = Field(default=None, description="Ignored (recomputed)")
-    chapters_completed: int | None = Field(default=None, description="Ignored (recomputed)")
+    total_chapters: Annotated[int, Field(ge=0, le=MAX_TOTAL_CHAPTERS), AS_WHOLE_NUMBER] = 0
+    last_watched_at: IsoDateTime | None = None
+    completion_percentage: float | None = Field(
+        default=None, allow_inf_nan=False, description="Ignored (recomputed)"
+    )
+    chapters_completed: Annotated[int, AS_WHOLE_NUMBER] | None = Field(
+        default=None, description="Ignored (recomputed)"
+    )
     certificate_eligible: bool | None = Field(default=None, description="Ignored (recomputed)")
-    total_watch_time: float | None = Field(default=None, description="Ignored (recomputed)")
+    total_watch_time: float | None = Field(
+        default=None, allow_inf_nan=False, description="Ignored (recomputed)"
+    )
 
     def to_progress(self, tutorial_id: str, user_id: str) -> Progress:
         """As the service's merge takes it; the aggregates are placeholders it does not read."""
@@ -126,6 +145,28 @@ class ResetResponse(BaseModel):
     message: str
 
 
+class RequestLogStatus(BaseModel):
+    """This API process's request logger (`progress.request_log.RequestLog.health`)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    instance_id: str = Field(description="The logger's row in `request_log_health`")
+    pending: int = Field(description="Rows buffered, not yet written to `api_logs`")
+    written: int = Field(description="Rows written since the process started")
+    dropped: int = Field(
+        description="Rows never written: refused by the database, or dropped from a full buffer "
+        "during an outage. Above 0, the dashboard's request figures undercount."
+    )
+    last_flush_at: AwareDatetime | None = Field(description="The last write that stored rows")
+    last_error: str | None = Field(description="The last write error, if any")
+    last_error_at: AwareDatetime | None
+
+
 class HealthStatus(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
     status: str = Field(description="`ok` or `unavailable`")
     database: str = Field(description="`reachable` or `unreachable`")
+    request_log: RequestLogStatus | None = Field(
+        default=None, description="The request logger's counters; null when logging is off"
+    )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError
 
-from commands import annotate, check, database, demo, http_api, load
+from commands import alerts, annotate, check, database, demo, http_api, load
 from commands.exit_codes import ExitCode
 from progress.db import is_transient, unavailable
 from progress.errors import ProgressError
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     http_api.add_parsers(subcommands)
     load.add_parser(subcommands)
     annotate.add_parser(subcommands)
+    alerts.add_parser(subcommands)
     return parser
 
 

@@ -3,7 +3,9 @@
 0: every target met ("no data" does not fail: there is nothing to judge); 1: a target missed;
 2: could not judge. Anything that makes judging impossible (the database unreachable, …) is a
 `ProgressError` raised before the verdict, which `progress-ops` prints as one line with exit 2 —
-so a cron job never reads an outage as a missed target.
+so a cron job never reads an outage as a missed target. The table is printed but the exit is 2
+too when an API request logger reports requests it could not log (`queries.logger_health`):
+the request figures then undercount, so "met" cannot be trusted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 from commands.exit_codes import ExitCode
 from progress.db import check_connection, open_engine
 from progress.errors import InvalidInput
+from queries.logger_health import LoggerHealth, request_logger_health
 from queries.overview import target_values
 from queries.rollups import refresh
 from queries.targets import Evaluation, evaluate, format_value, targets
@@ -64,19 +67,25 @@ def run(args: argparse.Namespace) -> int:
         check_connection(engine)  # unreachable: could not judge (exit 2), never "missed"
         refresh(engine)  # fold requests logged since the last refresh
         values = target_values(engine, window)
+        logging = request_logger_health(engine)
     finally:
         engine.dispose()
     evaluations = [evaluate(target, values[target.key]) for target in targets()]
     print(render(evaluations, window))
-    return verdict(evaluations)
+    return verdict(evaluations, logging)
 
 
-def verdict(evaluations: list[Evaluation]) -> int:
+def verdict(evaluations: list[Evaluation], logging: LoggerHealth) -> int:
     unjudged = [e.target.label for e in evaluations if e.status == "no data"]
     if unjudged:
         print(f"No data for: {', '.join(unjudged)} (nothing to judge; this does not fail).")
     missed = [e.target.label for e in evaluations if e.status == "missed"]
+    for problem in logging.problems():
+        print(f"Request log: {problem}.")
     if missed:
         print(f"Missed: {', '.join(missed)}.")
         return ExitCode.PROBLEM_FOUND
+    if not logging.ok:
+        print("Could not judge: the request figures may undercount.")
+        return ExitCode.COULD_NOT_RUN
     return ExitCode.OK

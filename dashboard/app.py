@@ -10,9 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.context import engine, fold_new_requests
+from dashboard.context import check_database_once, fold_new_rows
 from dashboard.widgets import database_error, database_guard, sidebar_filters
-from progress.db import check_connection, is_embedded
+from progress.db import is_embedded
 from progress.errors import ProgressError
 
 # The icon is a file served by the dashboard itself: a `:material/…:` or emoji page icon is
@@ -30,20 +30,21 @@ def page(
 overview = page("views/overview.py", "Overview", "monitoring", default=True)
 api_health = page("views/api_health.py", "API health", "speed")
 migration = page("views/migration.py", "Migration & fallback", "sync")
+alerts = page("views/alerts.py", "Alerts", "notifications_active")
 learning = page("views/learning.py", "Learning activity", "school")
 certificates = page("views/certificates.py", "Certificates", "workspace_premium")
 console = page("views/console/page.py", "Progress console", "support_agent", url_path="console")
 navigation = st.navigation(
     {
-        "Monitor": [overview, api_health, migration],
+        "Monitor": [overview, api_health, migration, alerts],
         "Analyse": [learning, certificates],
         "Support": [console],
     }
 )
 
 try:
-    check_connection(engine())
-    fold_new_requests()
+    check_database_once()
+    fold_new_rows()
 except ProgressError as error:
     database_error(error)
     st.stop()
@@ -56,10 +57,10 @@ if is_embedded():
         icon=":material/science:",
     )
 
-monitoring = navigation in (overview, api_health, migration)
+monitoring = navigation in (overview, api_health, migration, alerts)
 with database_guard():
     sidebar_filters(
-        window=navigation is not console,
+        window=navigation not in (console, alerts),
         tutorial=navigation in (learning, certificates, console),
         refresh=monitoring,
     )

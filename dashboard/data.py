@@ -19,7 +19,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 
-from dashboard.context import engine
+from dashboard.context import background_fold, engine
 from queries import api_health, certificates, client, learning, overview
 from queries.annotations import annotations_statement
 from queries.sql import compiled_sql, frame
@@ -146,5 +146,7 @@ def tutorial_ids() -> list[str]:
 
 
 def clear() -> None:
-    """Empty every query cache (after a console write, so every page shows the new state)."""
+    """Empty every query cache and fold on the next run (after a console write, so every page
+    shows the new state)."""
     st.cache_data.clear()
+    background_fold().expire()

@@ -15,7 +15,7 @@ from pandas.io.formats.style import Styler
 from sqlalchemy.exc import DBAPIError
 
 from dashboard import data
-from dashboard.context import engine
+from dashboard.context import engine, forget_database_check
 from dashboard.state import (
     CUSTOM,
     DEFAULT_WINDOW,
@@ -201,6 +201,7 @@ def database_error(error: ProgressError) -> None:
     st.error(error.message, icon=":material/cloud_off:")
     if st.button("Retry", type="primary", key="retry_database"):
         engine.clear()  # a new engine: a new pool, and the embedded server started again
+        forget_database_check()
         data.clear()
         st.rerun(scope="app")
 
@@ -222,9 +223,13 @@ def show_sql(
     *,
     label: str = "Show SQL",
 ) -> None:
-    with st.expander(label, icon=":material/code:"):
-        for statement in data.sql(name, window, tutorial_id, extra):
-            st.code(statement, language="sql")
+    """The panel's SQL in an expander whose code is only built and sent once it is opened (a
+    closed expander's code would cost every run the compiling, and the browser the highlighter)."""
+    expander = st.expander(label, icon=":material/code:", key=f"sql-{name}", on_change="rerun")
+    if expander.open:
+        with expander:
+            for statement in data.sql(name, window, tutorial_id, extra):
+                st.code(statement, language="sql")
 
 
 def column_label(name: str) -> str:

@@ -67,7 +67,8 @@ class EventNotFound(ProgressError):
     code = "event_not_found"
 
     def __init__(self, event_id: int) -> None:
-        super().__init__(f"There is no history event with id {event_id}.")
+        which = f"id {event_id}" if abs(event_id) < 10**20 else "such a large id"
+        super().__init__(f"There is no history event with {which}.")
         self.event_id = event_id
 
 

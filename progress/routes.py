@@ -20,6 +20,8 @@ CLIENT_EVENTS: Final = f"{PREFIX}/events"
 HEALTH: Final = "/health"
 ANNOTATIONS: Final = "/v1/annotations"
 METRICS: Final = "/metrics"  # Prometheus scrapes: not logged to api_logs, not counted
+# Path segments under PREFIX that are endpoints, so never a tutorial id.
+RESERVED_TUTORIAL_IDS: Final = frozenset({CLIENT_EVENTS.rsplit("/", 1)[1]})
 
 # (method, route template) of every progress endpoint: the requests the targets are measured on.
 PROGRESS_ENDPOINTS: Final[tuple[tuple[str, str], ...]] = (

@@ -10,6 +10,10 @@ every rule lives here once and is unit-tested without a database:
   attempt passed; `completed_at` is the latest attempt.
 - `total_chapters`: the number the client last declared, else the catalog's, else the chapters
   seen. `completion_percentage` = completed ÷ total × 100, two decimals, at most 100.
+- Who may declare a total (`declared_total`): support (console, system tools) any number; every
+  other caller (the API, a migration) only one at least the catalog's and at least the chapters
+  seen — a smaller one is ignored, so nobody makes a tutorial look finished by shrinking it.
+- A change that leaves the state as it was is no change: the service writes nothing for it.
 - `certificate_eligible`: total > 0, every chapter complete, every recorded quiz passed.
 - Migration (`merge_states`): a client's offline copy is merged in without losing either side.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Final
 
 from progress.errors import NotEligible
 from progress.models import (
@@ -26,6 +31,7 @@ from progress.models import (
     Progress,
     ProgressSnapshot,
     QuizScore,
+    Source,
 )
 
 
@@ -133,7 +139,7 @@ class ProgressState:
                     completed=c.completed,
                     last_position=c.last_position,
                 )
-                for c in self.chapters.values()
+                for _, c in sorted(self.chapters.items())
             ],
             quiz_scores=[
                 QuizScore(
@@ -144,7 +150,7 @@ class ProgressState:
                     attempts=q.attempts,
                     completed_at=q.completed_at,
                 )
-                for q in self.quizzes.values()
+                for _, q in sorted(self.quizzes.items())
             ],
             certificate_eligible=self.certificate_eligible,
             certificate_earned=self.certificate is not None,
@@ -188,6 +194,28 @@ def state_from_snapshot(
     )
 
 
+SUPPORT_SOURCES: Final[frozenset[Source]] = frozenset({"console", "system"})
+
+
+def declared_total(
+    state: ProgressState, total_chapters: int | None, *, support: bool
+) -> int | None:
+    """The declared total after a caller declares `total_chapters` (None: declares nothing).
+
+    Support may declare any total (the catalog may be wrong). Any other caller — a learner or a
+    service through the API, a client's migration — may not make the total smaller than the
+    catalog's or than the chapters already seen: such a number is ignored, not refused, so the
+    chapter or copy it came with is still saved. Otherwise one chapter and `"totalChapters": 1`
+    would make a learner 100 % complete and eligible for the certificate.
+    """
+    if total_chapters is None:
+        return state.declared_total_chapters
+    floor = max(state.catalog_total_chapters or 0, len(state.chapters))
+    if support or total_chapters >= floor:
+        return total_chapters
+    return state.declared_total_chapters
+
+
 def apply_chapter(
     state: ProgressState,
     *,
@@ -197,18 +225,18 @@ def apply_chapter(
     last_position: float,
     total_chapters: int | None,
     at: datetime,
+    support: bool = False,
 ) -> ProgressState:
-    chapters = dict(state.chapters)
-    chapters[chapter_id] = ChapterState(chapter_id, watch_time, completed, last_position)
-    return replace(
-        state,
-        chapters=chapters,
-        declared_total_chapters=total_chapters
-        if total_chapters is not None
-        else state.declared_total_chapters,
-        last_watched_at=at,
-        exists=True,
-    )
+    """The state with one chapter's figures; `lastWatchedAt` moves only when something did."""
+    chapters = {
+        **state.chapters,
+        chapter_id: ChapterState(chapter_id, watch_time, completed, last_position),
+    }
+    changed = replace(state, chapters=chapters, exists=True)
+    total = declared_total(changed, total_chapters, support=support)
+    if chapters == state.chapters and total == state.declared_total_chapters and state.exists:
+        return state
+    return replace(changed, declared_total_chapters=total, last_watched_at=at)
 
 
 def apply_quiz(
@@ -260,8 +288,10 @@ def merge_states(
     - Certificate: the server's is kept. A client that says it earned one gets it only if the
       merged progress is eligible (the API cannot override the rules).
     - `totalChapters`: the client's number is declared only when it is larger than the total the
-      server would use otherwise (a client that counted only the chapters it saw cannot make an
-      unfinished tutorial look complete).
+      server would use otherwise, and never below the floor of `declared_total` (a client that
+      counted only the chapters it saw cannot make an unfinished tutorial look complete).
+    - A copy that leaves no chapter and no quiz stored (only `totalChapters` or `lastWatchedAt`
+      for a learner without progress) changes nothing: there is no progress to hold them.
     - Client timestamps later than `at` (a fast clock) are taken as `at`.
 
     Idempotent: merging the same copy into the result changes nothing.
@@ -302,8 +332,11 @@ def merge_states(
         last_watched_at=min(max(watched), at) if watched else None,
         exists=server.exists or bool(chapters or quizzes),
     )
+    if not merged.exists:
+        return server
     if client.total_chapters > merged.total_chapters:
-        merged = replace(merged, declared_total_chapters=client.total_chapters)
+        total = declared_total(merged, client.total_chapters, support=False)
+        merged = replace(merged, declared_total_chapters=total)
     if merged.certificate is None and client.certificate_earned and merged.certificate_eligible:
         merged = replace(merged, certificate=CertificateState(at, awarded_by))
     return merged

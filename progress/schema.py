@@ -7,6 +7,8 @@ this module is what the code and the migrations agree on.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -163,8 +165,9 @@ progress_events = Table(
     Column("source", Text, nullable=False),
     Column("actor", Text, nullable=False),
     Column("reason", Text),
-    Column("before", JSONB),
-    Column("after", JSONB),
+    # "No state" (before a pair's first event, after a reset) is SQL NULL, never JSON `null`.
+    Column("before", JSONB(none_as_null=True)),
+    Column("after", JSONB(none_as_null=True)),
     Column("restored_event_id", BigInteger),
     CheckConstraint(_one_of("kind", EVENT_KINDS), name="kind_known"),
     CheckConstraint(_one_of("source", SOURCES), name="source_known"),
@@ -200,6 +203,26 @@ api_logs = Table(
     ),
 )
 
+# One row per API request logger (one per API worker process), upserted by the logger itself
+# (`progress.request_log`), so a dashboard or `progress-ops check` in another process can see
+# whether request rows are being dropped or the logger has stopped writing.
+request_log_health = Table(
+    "request_log_health",
+    metadata,
+    Column("instance_id", Text, primary_key=True),
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("last_flush_at", DateTime(timezone=True)),
+    Column("stopped_at", DateTime(timezone=True)),
+    Column("rows_pending", Integer, nullable=False),
+    Column("rows_written", BigInteger, nullable=False),
+    Column("rows_dropped", BigInteger, nullable=False),
+    Column("last_error", Text),
+    Column("last_error_at", DateTime(timezone=True)),
+)
+
 client_events = Table(
     "client_events",
     metadata,
@@ -225,16 +248,24 @@ client_events = Table(
 
 # -- read-side rollups of api_logs (kept current by queries.rollups.refresh) ---------------------
 
+
+def _request_counts(period: str) -> list[Column[Any]]:
+    """The key and counts of a rollup of api_logs per `period` ("hour", "minute") and endpoint."""
+    return [
+        Column(period, DateTime(timezone=True), primary_key=True),
+        Column("method", Text, primary_key=True),
+        Column("endpoint", Text, primary_key=True),
+        Column("requests", BigInteger, nullable=False),
+        Column("errors_4xx", BigInteger, nullable=False),
+        Column("errors_5xx", BigInteger, nullable=False),
+        Column("latency_sum_ms", Double, nullable=False),
+    ]
+
+
 api_log_hours = Table(
     "api_log_hours",
     metadata,
-    Column("hour", DateTime(timezone=True), primary_key=True),
-    Column("method", Text, primary_key=True),
-    Column("endpoint", Text, primary_key=True),
-    Column("requests", BigInteger, nullable=False),
-    Column("errors_4xx", BigInteger, nullable=False),
-    Column("errors_5xx", BigInteger, nullable=False),
-    Column("latency_sum_ms", Double, nullable=False),
+    *_request_counts("hour"),
 )
 
 # Latency histograms at three resolutions (periods of 1, 6 and 24 hours, aligned to UTC
@@ -309,4 +340,56 @@ annotations_table = Table(
     CheckConstraint("ends_at IS NULL OR ends_at > at", name="ends_after_start"),
     CheckConstraint("length(text) BETWEEN 1 AND 500", name="text_length"),
     Index("ix_annotations_at", "at"),
+)
+
+# -- per-minute rollups, for the short windows of burn-rate alerts (queries.slo) -----------------
+
+# The latencies "faster than" is counted at per minute: the latency SLO's threshold must be one of
+# them (queries.slo). Counted at histogram resolution: faster than the lower edge of the
+# `queries.histogram` bin holding the threshold, so minutes and hourly histograms agree.
+FAST_THRESHOLDS_MS = (100, 200, 300, 500, 1000, 2000)
+
+api_log_minutes = Table(
+    "api_log_minutes",
+    metadata,
+    *_request_counts("minute"),
+    *[Column(f"faster_than_{ms}ms", BigInteger, nullable=False) for ms in FAST_THRESHOLDS_MS],
+)
+
+client_event_minutes = Table(
+    "client_event_minutes",
+    metadata,
+    Column("minute", DateTime(timezone=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("outcome", Text),
+    Column("events", BigInteger, nullable=False),
+    UniqueConstraint("minute", "kind", "outcome", postgresql_nulls_not_distinct=True),
+)
+
+# -- alert state and history (alerting.store): one row per alert from firing to resolution ------
+
+ALERT_SEVERITIES = ("page", "ticket")
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("alert_key", Text, nullable=False),  # an SLO's key, or "no_data:<source>"
+    Column("severity", Text, nullable=False),
+    Column("tier", Text, nullable=False),  # e.g. "1h/5m > 14.4×", or "no data for 15 min"
+    Column("fired_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("burn_rate", Double),  # at the last evaluation while firing
+    Column("peak_burn_rate", Double),
+    Column("peak_severity", Text, nullable=False),
+    CheckConstraint(_one_of("severity", ALERT_SEVERITIES), name="severity_known"),
+    CheckConstraint(_one_of("peak_severity", ALERT_SEVERITIES), name="peak_severity_known"),
+    # At most one open (firing) alert per key: a second evaluator cannot open another.
+    Index(
+        "ix_alerts_alert_key_open",
+        "alert_key",
+        unique=True,
+        postgresql_where=text("resolved_at IS NULL"),
+    ),
+    Index("ix_alerts_fired_at", "fired_at"),
 )

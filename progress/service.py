@@ -31,7 +31,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import psycopg
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from progress import store
 from progress.bulk import ImportedProgress, copy_progress
@@ -46,6 +48,7 @@ from progress.models import (
     Source,
 )
 from progress.rules import (
+    SUPPORT_SOURCES,
     ProgressState,
     apply_chapter,
     apply_quiz,
@@ -58,14 +61,20 @@ from progress.validation import (
     MAX_TOTAL_CHAPTERS,
     check_flag,
     check_id,
+    check_limit,
     check_score,
     check_seconds,
     check_source,
     check_text,
+    check_time,
     check_total_chapters,
+    shown,
 )
 
 Change = Callable[[ProgressState], ProgressState | None]
+
+MAX_READ_LIMIT = 10_000
+MAX_EVENT_ID = 2**63 - 1  # `progress_events.id` is a bigint
 
 
 def utc_now() -> datetime:
@@ -112,6 +121,7 @@ class ProgressService:
     def find_learners(self, user_id_prefix: str, *, limit: int = 50) -> list[LearnerTutorial]:
         """Learners whose user id starts with `user_id_prefix`, each with their tutorials."""
         prefix = check_id("user_id", user_id_prefix)
+        limit = check_limit(limit, maximum=MAX_READ_LIMIT)
 
         def read() -> list[LearnerTutorial]:
             with self.engine.connect() as connection:
@@ -155,6 +165,7 @@ class ProgressService:
         """The pair's events, newest first, each with the id `restore_progress` takes."""
         tutorial_id = check_id("tutorial_id", tutorial_id)
         user_id = check_id("user_id", user_id)
+        limit = check_limit(limit, maximum=MAX_READ_LIMIT)
 
         def read() -> list[ProgressEvent]:
             with self.engine.connect() as connection:
@@ -192,6 +203,7 @@ class ProgressService:
         completed = check_flag("completed", completed)
         last_position = check_seconds("last_position", last_position)
         total = check_total_chapters(total_chapters)
+        support = check_source(source) in SUPPORT_SOURCES
         return self._change(
             tutorial_id,
             user_id,
@@ -207,6 +219,7 @@ class ProgressService:
                 last_position=last_position,
                 total_chapters=total,
                 at=self._clock(),
+                support=support,
             ),
         )
 
@@ -329,8 +342,10 @@ class ProgressService:
         """Put the pair's progress back exactly as it was just before event `event_id`."""
         if isinstance(event_id, bool) or not isinstance(event_id, int) or event_id <= 0:
             raise InvalidInput(
-                "event_id", f"Event id must be a positive whole number, not {event_id!r}."
+                "event_id", f"Event id must be a positive whole number, not {shown(event_id)}."
             )
+        if event_id > MAX_EVENT_ID:  # beyond PostgreSQL's bigint: no event has it
+            raise EventNotFound(event_id)
         with self.engine.connect() as connection:
             row = connection.execute(
                 select(
@@ -371,13 +386,25 @@ class ProgressService:
         """
         actor = check_id("actor", actor)
         checked_reason = check_text("reason", reason, required=True) or ""
+        if not isinstance(items, list | tuple) or not all(
+            isinstance(item, ImportedProgress) for item in items
+        ):
+            raise InvalidInput("items", "Give the states to import as a list of ImportedProgress.")
         for item in items:
             check_id("tutorial_id", item.state.tutorial_id)
             check_id("user_id", item.state.user_id)
-        with self.engine.begin() as connection:
-            return copy_progress(
-                connection, items, actor=actor, source="system", reason=checked_reason
-            )
+        try:
+            with self.engine.begin() as connection:
+                return copy_progress(
+                    connection, items, actor=actor, source="system", reason=checked_reason
+                )
+        except (IntegrityError, psycopg.IntegrityError) as error:
+            raise InvalidInput(
+                "items",
+                "The import was refused and nothing was loaded: a learner in it already has "
+                "progress in that tutorial, or a value is out of range "
+                f"({str(error).splitlines()[0]}).",
+            ) from None
 
     def merge_progress(
         self,
@@ -387,21 +414,36 @@ class ProgressService:
         client: Progress,
         actor: str,
         source: Source = "migration",
+        on_recorded: Callable[[], None] | None = None,
     ) -> Progress:
         """Merge a client's offline copy (the brief's progress shape) into the stored progress.
 
         Neither side loses anything (`progress.rules.merge_states`); uploading the same copy
         again changes nothing and writes no event. Only `chapterProgress`, `quizScores`,
         `certificateEarned`, `totalChapters` and `lastWatchedAt` are read from the copy: the
-        aggregates are recomputed.
+        aggregates are recomputed. `on_recorded` is called once the merge has committed, and only
+        when it changed something (and so was recorded as a succeeded migration).
         """
+        tutorial_id = check_id("tutorial_id", tutorial_id)
+        user_id = check_id("user_id", user_id)
         upload = check_upload(tutorial_id, user_id, client)
+        records = len(upload.chapter_progress) + len(upload.quiz_scores)
 
-        def merge(state: ProgressState) -> ProgressState | None:
-            merged = merge_states(state, upload, awarded_by=actor, at=self._clock())
-            return None if merged == state else merged
+        recorded = False
 
-        return self._change(
+        def merge(state: ProgressState) -> ProgressState:
+            nonlocal recorded
+            recorded = False  # per attempt: a retried unit of work may find nothing to change
+            return merge_states(state, upload, awarded_by=actor, at=self._clock())
+
+        def succeeded(connection: Connection, at: datetime) -> None:
+            nonlocal recorded
+            recorded = True
+            store.record_migration_succeeded(
+                connection, tutorial_id=tutorial_id, user_id=user_id, record_count=records, at=at
+            )
+
+        merged = self._change(
             tutorial_id,
             user_id,
             kind="migration",
@@ -409,7 +451,11 @@ class ProgressService:
             source=source,
             reason=None,
             change=merge,
+            on_change=succeeded,
         )
+        if recorded and on_recorded is not None:
+            on_recorded()
+        return merged
 
     # -- the unit of work ----------------------------------------------------------------------
 
@@ -424,10 +470,14 @@ class ProgressService:
         reason: str | None,
         change: Change,
         restored_event_id: int | None = None,
+        on_change: Callable[[Connection, datetime], None] | None = None,
     ) -> Progress:
         """Validate the common arguments, then run `change` on the locked state and persist it.
 
-        `change` returns the new state, or None when there is nothing to do (no event written).
+        `change` returns the new state, or None when there is nothing to do. A new state equal to
+        the old one is nothing to do as well: no row, no event, no `on_change` — an operation
+        that changes nothing writes nothing, whatever the path. `on_change` runs in the same
+        transaction after the event is written.
         """
         tutorial_id = check_id("tutorial_id", tutorial_id)
         user_id = check_id("user_id", user_id)
@@ -447,6 +497,7 @@ class ProgressService:
                     reason=reason,
                     change=change,
                     restored_event_id=restored_event_id,
+                    on_change=on_change,
                 )
 
         return run_with_retry(unit_of_work, engine=self.engine)
@@ -463,11 +514,12 @@ class ProgressService:
         reason: str | None,
         change: Change,
         restored_event_id: int | None,
+        on_change: Callable[[Connection, datetime], None] | None,
     ) -> Progress:
         at = self._clock()
         progress_id, old = store.lock_state(connection, tutorial_id, user_id, at=at)
         new = change(old)
-        if new is None:
+        if new is None or new == old:
             if not old.exists:
                 store.delete_progress(connection, progress_id)
             return old.to_progress()
@@ -489,6 +541,8 @@ class ProgressService:
             at=at,
             restored_event_id=restored_event_id,
         )
+        if on_change is not None:
+            on_change(connection, at)
         return after.to_progress() if after is not None else new.to_progress()
 
 
@@ -503,14 +557,16 @@ def _user_id_starts_with(prefix: str) -> ColumnElement[bool]:
 def check_upload(tutorial_id: str, user_id: str, client: Progress) -> Progress:
     """Check a client's copy the way single updates are checked; fields name their place in it
     (`chapter_progress[2].watch_time`). Returns the copy with its total chapters checked."""
+    if not isinstance(client, Progress):
+        raise InvalidInput("client", "The upload must be progress in the brief's shape.")
     if client.tutorial_id != tutorial_id:
         raise InvalidInput(
             "tutorial_id",
-            f"The upload is progress in tutorial {client.tutorial_id!r}, not {tutorial_id!r}.",
+            f"The upload is progress in tutorial {shown(client.tutorial_id)}, not {tutorial_id!r}.",
         )
     if client.user_id is not None and client.user_id != user_id:
         raise InvalidInput(
-            "user_id", f"The upload is the progress of {client.user_id!r}, not {user_id!r}."
+            "user_id", f"The upload is the progress of {shown(client.user_id)}, not {user_id!r}."
         )
     if len(client.chapter_progress) > MAX_TOTAL_CHAPTERS:
         raise InvalidInput(
@@ -518,6 +574,8 @@ def check_upload(tutorial_id: str, user_id: str, client: Progress) -> Progress:
         )
     if len(client.quiz_scores) > MAX_UPLOAD_QUIZZES:
         raise InvalidInput("quiz_scores", f"An upload holds at most {MAX_UPLOAD_QUIZZES} quizzes.")
+    check_flag("certificate_earned", client.certificate_earned)
+    check_time("last_watched_at", client.last_watched_at)
     seen: set[str] = set()
     for index, chapter in enumerate(client.chapter_progress):
         with located(f"chapter_progress[{index}]"):
@@ -532,10 +590,12 @@ def check_upload(tutorial_id: str, user_id: str, client: Progress) -> Progress:
             check_id("quiz_id", quiz.quiz_id)
             check_score(quiz.score, quiz.max_score)
             check_flag("passed", quiz.passed)
+            check_time("completed_at", quiz.completed_at)
             if isinstance(quiz.attempts, bool) or not 1 <= quiz.attempts <= MAX_QUIZ_ATTEMPTS:
                 raise InvalidInput(
                     "attempts",
-                    f"Attempts must be between 1 and {MAX_QUIZ_ATTEMPTS:,}, not {quiz.attempts!r}.",
+                    f"Attempts must be between 1 and {MAX_QUIZ_ATTEMPTS:,}, "
+                    f"not {shown(quiz.attempts)}.",
                 )
             _check_once("quiz_id", "Quiz", quiz.quiz_id, seen)
     total = client.total_chapters or None  # 0: the client did not know

@@ -33,6 +33,7 @@ from progress.models import ProgressSnapshot, snapshot_json
 from progress.rules import CertificateState, ChapterState, ProgressState, QuizState
 from progress.schema import (
     chapter_progress,
+    client_events,
     progress_events,
     quiz_scores,
     tutorial_certificates,
@@ -51,11 +52,15 @@ def _json_rows(
 ) -> ScalarSelect[Any]:
     """The child rows of the outer `tutorial_progress` row as a JSON array of arrays (`[]` when
     there are none), ordered by their `key` (chapter or quiz id): not by row id, which a reset and
-    its undo renumber, so a restored state reads back exactly as it was."""
+    its undo renumber, so a restored state reads back exactly as it was. The order is by code
+    point (`COLLATE "C"`), the order `ProgressState.to_snapshot` sorts in, whatever the
+    database's collation: a write's answer, its stored snapshots and a read list alike."""
     return (
         select(
             func.coalesce(
-                func.json_agg(aggregate_order_by(func.json_build_array(key, *columns), key)),
+                func.json_agg(
+                    aggregate_order_by(func.json_build_array(key, *columns), key.collate("C"))
+                ),
                 text("'[]'::json"),
             )
         )
@@ -150,6 +155,7 @@ _UPDATE_AGGREGATES = update(tutorial_progress).where(
 )
 _DELETE_PROGRESS = delete(tutorial_progress).where(tutorial_progress.c.id == bindparam("progress"))
 _INSERT_EVENT = insert(progress_events).returning(progress_events.c.id)
+_INSERT_CLIENT_EVENT = insert(client_events)
 
 
 def catalog_total_chapters(connection: Connection, tutorial_id: str) -> int | None:
@@ -360,3 +366,21 @@ def record_event(
         },
     ).scalar_one()
     return event_id
+
+
+def record_migration_succeeded(
+    connection: Connection, *, tutorial_id: str, user_id: str, record_count: int, at: datetime
+) -> None:
+    """The `client_events` row of a migration the server merged (outcome `succeeded`)."""
+    connection.execute(
+        _INSERT_CLIENT_EVENT,
+        {
+            "occurred_at": at,
+            "received_at": at,
+            "kind": "migration",
+            "outcome": "succeeded",
+            "record_count": record_count,
+            "user_id": user_id,
+            "tutorial_id": tutorial_id,
+        },
+    )

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from pydantic.alias_generators import to_camel
 from sqlalchemy import Engine, insert
 
@@ -23,7 +23,15 @@ from progress.db import run_with_retry
 from progress.errors import InvalidInput
 from progress.schema import client_events
 from progress.service import located
-from progress.validation import check_id, check_text
+from progress.validation import (
+    AS_WHOLE_NUMBER,
+    MAX_ID_LENGTH,
+    IsoDateTime,
+    check_id,
+    check_text,
+    id_json_schema,
+    text_json_schema,
+)
 
 FallbackOperation = Literal[
     "getProgress", "updateChapterProgress", "updateQuizScore", "completeTutorial", "resetProgress"
@@ -38,15 +46,40 @@ MAX_AGE: Final = timedelta(days=30)
 _INSERT: Final = insert(client_events)
 
 
+# What `check_events` enforces per kind, stated in the JSON schema: a migration has an outcome; a
+# fallback has an operation and no outcome.
+_KIND_RULES: Final[list[JsonValue]] = [
+    {
+        "properties": {
+            "kind": {"const": "migration"},
+            "outcome": {"enum": list(get_args(MigrationOutcome))},
+        },
+        "required": ["kind", "outcome"],
+    },
+    {
+        "properties": {
+            "kind": {"const": "fallback"},
+            "operation": {"enum": list(get_args(FallbackOperation))},
+            "outcome": {"type": "null"},
+        },
+        "required": ["kind", "operation"],
+    },
+]
+
+
 class ClientEvent(BaseModel):
     """One telemetry event as the client sends it (camelCase JSON)."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, strict=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        strict=True,
+        json_schema_extra={"oneOf": _KIND_RULES},
     )
 
     kind: Literal["migration", "fallback"]
-    occurred_at: Annotated[AwareDatetime, Field(strict=False)] = Field(
+    occurred_at: IsoDateTime = Field(
         description="When it happened on the client (ISO 8601 with a time zone); at most "
         "5 minutes ahead of the server's clock and at most 30 days old"
     )
@@ -59,13 +92,18 @@ class ClientEvent(BaseModel):
     reason: str | None = Field(
         default=None,
         max_length=MAX_REASON_LENGTH,
+        json_schema_extra=text_json_schema,
         description="Why a migration failed, as a short code (`network_error`, `quota_exceeded`)",
     )
-    record_count: int | None = Field(
-        default=None, ge=0, le=MAX_RECORD_COUNT, description="Records the migration carried"
+    record_count: Annotated[int, Field(ge=0, le=MAX_RECORD_COUNT), AS_WHOLE_NUMBER] | None = Field(
+        default=None, description="Records the migration carried"
     )
-    user_id: str | None = Field(default=None, min_length=1, max_length=200)
-    tutorial_id: str | None = Field(default=None, min_length=1, max_length=200)
+    user_id: str | None = Field(
+        default=None, min_length=1, max_length=MAX_ID_LENGTH, json_schema_extra=id_json_schema
+    )
+    tutorial_id: str | None = Field(
+        default=None, min_length=1, max_length=MAX_ID_LENGTH, json_schema_extra=id_json_schema
+    )
 
 
 def check_events(events: Sequence[ClientEvent], *, now: datetime) -> None:

@@ -19,7 +19,7 @@ something: a `Window` (half-open `[start, end)`, UTC) and `tutorial_id: str | No
 `rollups` — `refresh(engine_or_connection) -> int` folds new `api_logs`, `client_events` and
 `progress_events` rows into the rollups (idempotent, cheap when nothing is new, safe to call
 concurrently). Writers of those tables call it (demo data, the API's request logger), and so do
-the readers before reading (the dashboard at most every 30 s, `progress-ops check`): rows in the
+the readers (the dashboard in the background at most every 30 s, `progress-ops check`): rows in the
 current hour count at once, rows landing in an hour already folded count from the next refresh.
 `requests.aggregate_statement(start, end, by="all"|"day"|"endpoint"|"bucket", bucket=…)` →
 [day | method, endpoint | bucket], requests, errors_4xx, errors_5xx, error_rate_pct, avg_ms, p95_ms
@@ -81,6 +81,13 @@ current hour count at once, rows landing in an hour already folded count from th
 - `at_risk_statement(window, tutorial_id, limit=200)` → user_id, tutorial_id,
   completion_percentage, last_watched_at, total_rows.
 - `tutorials_statement()` → tutorial_id (the sidebar's choices).
+
+`slo` — the four SLOs (`slos()`), their burn-rate tiers (`TIERS`, `WINDOWS`), `window_counts(
+connection, end, lengths, fast_ms=…)` from the hourly and per-minute rollups, `slo_statuses(
+connection, now)` → `SloStatus` (state, burn rate per window, budget left, time to exhaustion),
+`data_findings(connection, now)` (no-data checks; `DATA_CHECKS` is where more are added).
+`alerts` — `alert_history_statement(since)`, `open_alerts_statement()`, `budget_burn(engine, now)`
+→ hour, slo, budget_spent_pct. docs/alerts.md explains them.
 
 `targets` — `targets(settings=None) -> list[Target]` (key, label, threshold, direction, unit;
 overridable with `PROGRESS_OPS_TARGET_*` variables), `evaluate(target, value) -> Evaluation`

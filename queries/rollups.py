@@ -8,6 +8,9 @@ rollups reads a few thousand rows. What is kept (tables in `progress.schema`):
   together under `ALL_ENDPOINTS`, for periods of 1, 6 and 24 hours; `queries.histogram`);
 - `client_events` → `client_event_hours` (per hour, kind, outcome, operation and reason: events
   and records carried);
+- per minute, for the short windows of burn-rate alerts (`queries.slo`): `api_logs` →
+  `api_log_minutes` (as `api_log_hours`, plus the requests faster than each of
+  `FAST_THRESHOLDS_MS`), `client_events` → `client_event_minutes` (events per kind and outcome);
 - `progress_events` → `learner_days`, `learner_tutorial_days` (who was active on which UTC day).
 
 Counts, sums and the sets of active learners are exact; percentiles are within the bound
@@ -21,25 +24,28 @@ source tables (a row-level trigger made ingest 2.7× slower; PERFORMANCE.md).
 **The classic watermark bug**, and how `upper` avoids it: ids are handed out when a row is
 inserted, not when its transaction commits, so a transaction that took id 100 can commit after
 one that took id 101. A fold that read up to 101 while 100 was still invisible would move past
-100 and never count it. So `upper` is read while holding `LOCK TABLE … IN EXCLUSIVE MODE`: taking
-that lock waits until every transaction that is inserting into the table has finished, and
-holds new inserts back meanwhile, so every id up to the highest visible one is committed. The
-lock is taken inside a savepoint and released at once by rolling the savepoint back (the fold
-itself blocks nobody). Writers wait at most for the slowest insert then in flight; and at most
-`LOCK_TIMEOUT_MS` — when a long insert (a bulk load) is in flight, the table is simply not folded
-this time. A transaction-level advisory lock lets one refresh fold at a time, so no row is folded
-twice; a refresh that finds another one running returns at once.
+100 and never count it. So `upper` is the highest visible id, read together with the
+transactions then holding a write lock on the table (`pg_locks`), and the fold waits until those
+transactions have ended — by looking again, never by taking a lock. Every id up to `upper` was
+taken by a transaction that already held its write lock when `upper` was read (ids only grow, and
+a writer locks the table before taking one), so once those have ended every such id is committed
+or rolled back, and the fold's next statements see it. Writers never wait for a fold, whatever
+holds the table (a vacuum, an `ANALYZE`): the fold takes no lock they could queue behind. It
+waits at most `WRITER_WAIT_MS` — when a long insert (a bulk load) is in flight, the table is simply
+not folded this time. A transaction-level advisory lock lets one refresh fold at a time, so no
+row is folded twice; a refresh that finds another one running returns at once.
 
 **Reading (`HourSplit`).** The whole hours of a window are read from the rollup, the partial
 hours at its ends from the raw rows. The current hour is always such an end, so new rows count at
 once; a row that lands in an *earlier* hour after that hour was folded (a late flush, a bulk load)
 counts from the next `refresh` — which every writer of these tables runs (`progress-ops
-demo-data` after loading, the API's request logger at most every 5 s), and the dashboard and
-`progress-ops check` before reading.
+demo-data` after loading, the API's request logger at most every 5 s), the dashboard in the
+background at most every 30 s, and `progress-ops check` before reading.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,11 +72,14 @@ from sqlalchemy.exc import OperationalError
 
 from progress.routes import PROGRESS_ENDPOINTS
 from progress.schema import (
+    FAST_THRESHOLDS_MS,
     api_log_hours,
     api_log_latency_bins,
+    api_log_minutes,
     api_logs,
     chapter_progress,
     client_event_hours,
+    client_event_minutes,
     client_events,
     learner_days,
     learner_tutorial_days,
@@ -78,12 +87,27 @@ from progress.schema import (
     rollup_watermarks,
     tutorial_progress,
 )
-from queries.histogram import ORIGIN, SPANS, latency_bin
+from queries.histogram import ORIGIN, SPANS, fast_edge_ms, latency_bin
 
 ALL_ENDPOINTS = ("*", "*")  # (method, endpoint) of the histograms of every progress endpoint
-LOCK_TIMEOUT_MS = 200
+LOCK_TIMEOUT_MS = 200  # the longest a fold waits for a lock (summarizing BRIN ranges)
+WRITER_WAIT_MS = 200  # the longest a fold waits for the inserts in flight when it starts
+_WRITER_POLL_SECONDS = 0.002
 _ADVISORY_LOCK = 712_304_001
 _LOCK_NOT_AVAILABLE = "55P03"
+# The virtual transaction ids of the other sessions holding a lock that lets them insert into the
+# table (an INSERT or COPY takes ROW EXCLUSIVE before it takes an id); a vacuum's lock is not one.
+_WRITERS = text("""
+    SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}')
+    FROM pg_locks
+    WHERE locktype = 'relation'
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND relation = to_regclass(:table)
+      AND mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock',
+                   'AccessExclusiveLock')
+      AND granted
+      AND pid IS DISTINCT FROM pg_backend_pid()  -- a prepared transaction has no pid
+""")
 Fold = Callable[[Connection, Any], None]  # (connection, condition selecting the new rows)
 
 
@@ -147,15 +171,18 @@ def _fold_new_rows(connection: Connection, table: Table, fold: Fold) -> int:
 
 
 def _committed_upper(connection: Connection, table: Table) -> int | None:
-    """The highest id of `table` with every id up to it committed (None: its writers did not
-    finish within `LOCK_TIMEOUT_MS`). See the module's docstring."""
-    name = connection.dialect.identifier_preparer.quote(table.name)
-    values = _briefly_locked(
-        connection,
-        text(f"LOCK TABLE {name} IN EXCLUSIVE MODE"),
-        select(func.coalesce(func.max(table.c.id), 0)),
-    )
-    return None if values is None else int(values[-1])
+    """The highest id of `table` with every id up to it committed or rolled back (None: its
+    writers did not finish within `WRITER_WAIT_MS`). See the module's docstring."""
+    upper = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    writers = set(connection.execute(_WRITERS, {"table": table.name}).scalar_one())
+    deadline = time.monotonic() + WRITER_WAIT_MS / 1e3
+    while writers:
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(_WRITER_POLL_SECONDS)
+        still = connection.execute(_WRITERS, {"table": table.name}).scalar_one()
+        writers &= set(still)
+    return int(upper)
 
 
 def _briefly_locked(connection: Connection, *statements: Executable) -> list[Any] | None:
@@ -180,30 +207,7 @@ def _briefly_locked(connection: Connection, *statements: Executable) -> list[Any
 
 
 def _fold_api_logs(connection: Connection, new_rows: Any) -> None:
-    hour = utc_trunc("hour", api_logs.c.timestamp).label("hour")
-    counts = pg_insert(api_log_hours).from_select(
-        ["hour", "method", "endpoint", "requests", "errors_4xx", "errors_5xx", "latency_sum_ms"],
-        select(
-            hour,
-            api_logs.c.method,
-            api_logs.c.endpoint,
-            func.count(),
-            func.count().filter(api_logs.c.status_code.between(400, 499)),
-            func.count().filter(api_logs.c.status_code >= 500),
-            func.sum(api_logs.c.response_time_ms),
-        )
-        .where(new_rows)
-        .group_by(hour, api_logs.c.method, api_logs.c.endpoint),
-    )
-    connection.execute(
-        counts.on_conflict_do_update(
-            index_elements=["hour", "method", "endpoint"],
-            set_={
-                name: api_log_hours.c[name] + counts.excluded[name]
-                for name in ("requests", "errors_4xx", "errors_5xx", "latency_sum_ms")
-            },
-        )
-    )
+    _fold_request_counts(connection, new_rows)
     bin_ = latency_bin(api_logs.c.response_time_ms).label("bin")
     progress_only = tuple_(api_logs.c.method, api_logs.c.endpoint).in_(list(PROGRESS_ENDPOINTS))
     for span in SPANS:
@@ -234,6 +238,58 @@ def _fold_api_logs(connection: Connection, new_rows: Any) -> None:
             )
 
 
+def _fold_request_counts(connection: Connection, new_rows: Any) -> None:
+    """`api_log_minutes` and `api_log_hours` in one statement: the new rows are grouped per minute
+    once, those minutes are added to `api_log_minutes`, and their sums per hour to
+    `api_log_hours` — so the minute level replaces the hours' own pass over the raw rows instead
+    of adding one (docs/benchmarks.md measures what it costs)."""
+    latency = api_logs.c.response_time_ms
+    minute = func.date_bin(literal(timedelta(minutes=1)), api_logs.c.timestamp, literal(ORIGIN))
+    counts = ["requests", "errors_4xx", "errors_5xx", "latency_sum_ms"]
+    fast = [f"faster_than_{ms}ms" for ms in FAST_THRESHOLDS_MS]
+    per_minute = (
+        select(
+            minute.label("minute"),
+            api_logs.c.method,
+            api_logs.c.endpoint,
+            func.count().label("requests"),
+            func.count().filter(api_logs.c.status_code.between(400, 499)).label("errors_4xx"),
+            func.count().filter(api_logs.c.status_code >= 500).label("errors_5xx"),
+            func.sum(latency).label("latency_sum_ms"),
+            *[
+                func.count().filter(latency < fast_edge_ms(ms)).label(name)
+                for ms, name in zip(FAST_THRESHOLDS_MS, fast, strict=True)
+            ],
+        )
+        .where(new_rows)
+        .group_by(minute, api_logs.c.method, api_logs.c.endpoint)
+        .cte("per_minute")
+    )
+    minutes = pg_insert(api_log_minutes).from_select(
+        ["minute", "method", "endpoint", *counts, *fast], select(per_minute)
+    )
+    added_minutes = minutes.on_conflict_do_update(
+        index_elements=["minute", "method", "endpoint"],
+        set_={name: api_log_minutes.c[name] + minutes.excluded[name] for name in counts + fast},
+    ).cte("added_minutes")
+    hour = utc_trunc("hour", per_minute.c.minute).label("hour")
+    hours = pg_insert(api_log_hours).from_select(
+        ["hour", "method", "endpoint", *counts],
+        select(
+            hour,
+            per_minute.c.method,
+            per_minute.c.endpoint,
+            *[func.sum(per_minute.c[name]) for name in counts],
+        ).group_by(hour, per_minute.c.method, per_minute.c.endpoint),
+    )
+    connection.execute(
+        hours.on_conflict_do_update(
+            index_elements=["hour", "method", "endpoint"],
+            set_={name: api_log_hours.c[name] + hours.excluded[name] for name in counts},
+        ).add_cte(added_minutes)
+    )
+
+
 def _fold_client_events(connection: Connection, new_rows: Any) -> None:
     keys = [
         utc_trunc("hour", client_events.c.occurred_at).label("hour"),
@@ -259,8 +315,28 @@ def _fold_client_events(connection: Connection, new_rows: Any) -> None:
                 "events": client_event_hours.c.events + hours.excluded.events,
                 "records": client_event_hours.c.records + hours.excluded.records,
             },
-        )
+        ).add_cte(_client_event_minutes(new_rows))
     )
+
+
+def _client_event_minutes(new_rows: Any) -> Any:
+    """The new rows' events per minute, kind and outcome added to `client_event_minutes`: a CTE
+    run with the hours' statement (one round trip per fold, not two)."""
+    minute_keys = [
+        func.date_bin(
+            literal(timedelta(minutes=1)), client_events.c.occurred_at, literal(ORIGIN)
+        ).label("minute"),
+        client_events.c.kind,
+        client_events.c.outcome,
+    ]
+    minutes = pg_insert(client_event_minutes).from_select(
+        ["minute", "kind", "outcome", "events"],
+        select(*minute_keys, func.count()).where(new_rows).group_by(*minute_keys),
+    )
+    return minutes.on_conflict_do_update(
+        index_elements=["minute", "kind", "outcome"],
+        set_={"events": client_event_minutes.c.events + minutes.excluded.events},
+    ).cte("added_client_minutes")
 
 
 def _fold_learner_days(connection: Connection, new_rows: Any) -> None:

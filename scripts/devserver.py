@@ -59,14 +59,27 @@ def running_dashboard(*demo_arguments: str) -> Iterator[Dashboard]:
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    log = directory / "streamlit.log"
+    try:
+        with streamlit_server(
+            "dashboard/app.py", port=free_port(), cwd=ROOT, env=env, log=directory / "streamlit.log"
+        ) as url:
+            yield Dashboard(url, directory / "postgres")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def streamlit_server(
+    app: str | Path, *, port: int, cwd: Path, env: dict[str, str], log: Path
+) -> Iterator[str]:
+    """`streamlit run app` as in production (headless, no file watcher) on 127.0.0.1:`port`,
+    its output in `log`; yields its URL once healthy, and stops it afterwards."""
     with log.open("w") as output:
         server = subprocess.Popen(
             [
                 BIN / "streamlit",
                 "run",
-                "dashboard/app.py",
+                str(app),
                 "--server.headless",
                 "true",
                 "--server.fileWatcherType",
@@ -78,25 +91,24 @@ def running_dashboard(*demo_arguments: str) -> Iterator[Dashboard]:
                 "--server.address",
                 "127.0.0.1",
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_health(url, server, log)
-        yield Dashboard(url, directory / "postgres")
+        wait_for_health(url, server, log)
+        yield url
     finally:
         server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
-def _wait_for_health(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for_health(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while True:
         if server.poll() is not None:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import alerting, data
 from dashboard.state import Filters
 from dashboard.widgets import csv_download, data_page, empty_state, export_header, show_sql, table
 from queries.api_health import bucket_name
@@ -113,7 +113,14 @@ def _span(window: Window) -> str:
 CARD_WIDTH = 180  # px: five cards in a row on a wide screen, three at 1024 px, one on a phone
 
 
-def _card(target: Target, report: Row, series: pd.Series, bucket: str, span: str) -> None:
+def _card(
+    target: Target,
+    report: Row,
+    series: pd.Series,
+    bucket: str,
+    span: str,
+    alert: str | None = None,
+) -> None:
     value = _number(report["value"])
     delta, no_comparison = describe_change(report, span)
     precision = (
@@ -137,6 +144,8 @@ def _card(target: Target, report: Row, series: pd.Series, bucket: str, span: str
         )
         status = str(report["status"])
         st.markdown(f":{_STATUS_COLOURS[status]}-badge[{status}] target {target.describe()}")
+        if alert is not None:
+            st.markdown(f":red-badge[:material/notifications_active: {alert}]")
         for line in (no_comparison, describe_budget(report)):
             if line is not None:
                 st.caption(line)
@@ -182,9 +191,17 @@ def render(filters: Filters, window: Window) -> None:
         span = _span(window)
         st.caption(f"Change against the previous {span}.")
         bucket = bucket_name(window)
+        firing = alerting.firing_by_target()
         with st.container(horizontal=True, gap="xsmall"):
             for target in targets():
-                _card(target, report[target.key], series[target.key], bucket, span)
+                _card(
+                    target,
+                    report[target.key],
+                    series[target.key],
+                    bucket,
+                    span,
+                    firing.get(target.key),
+                )
 
     last_day = days.end - timedelta(microseconds=1)  # the window's end is not in it
     st.subheader(f"Targets by day, {days.start:%d %b} – {last_day:%d %b}")

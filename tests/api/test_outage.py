@@ -92,7 +92,9 @@ def test_an_outage_answers_503_with_retry_after_and_the_api_recovers_without_a_r
         assert response.headers["retry-after"] == "7"
     assert during[0].json()["error"]["code"] == "database_unavailable"
     assert "postgres" not in during[0].text  # no URL, no driver message for the client
-    assert during[2].json() == {"status": "unavailable", "database": "unreachable"}
+    health = during[2].json()
+    assert (health["status"], health["database"]) == ("unavailable", "unreachable")
+    assert (health["requestLog"]["pending"], health["requestLog"]["dropped"]) == (3, 0)
     assert after.status_code == 200
     assert after.json()["chapterProgress"][0]["chapterId"] == "ch-1"
     with outage_engine.connect() as connection:  # written at shutdown, once the database was back

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from commands import check, main
 from commands.exit_codes import ExitCode
 from progress import routes
-from progress.schema import api_logs
+from progress.schema import api_logs, request_log_health
 
 
 @pytest.fixture
@@ -106,3 +106,30 @@ def test_a_database_lost_in_the_middle_of_a_check_is_could_not_judge_too(
     assert error.startswith("progress-ops: Cannot reach the database at postgresql+psycopg://")
     assert "(server closed the connection)" in error
     assert len(error.strip().splitlines()) == 1
+
+
+@pytest.mark.usefixtures("on_test_database")
+def test_a_request_logger_that_dropped_rows_makes_check_unable_to_judge(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_requests(engine, [200] * 200)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(request_log_health).values(
+                instance_id="api-1",
+                host="web-1",
+                pid=4242,
+                started_at=now - timedelta(hours=1),
+                reported_at=now,
+                last_flush_at=now,
+                rows_pending=0,
+                rows_written=200,
+                rows_dropped=7,
+            )
+        )
+    assert main(["check", "--window", "1h"]) == ExitCode.COULD_NOT_RUN
+    out = capsys.readouterr().out
+    assert "Error rate         0.00 %  < 1.00 %   met" in out  # the table is still shown
+    assert "Request log: 7 API requests were answered but not logged" in out
+    assert "Could not judge: the request figures may undercount." in out

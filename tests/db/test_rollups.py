@@ -4,6 +4,7 @@ incrementally, never count a row twice, and never skip one that commits late."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,14 +15,21 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, Table, func, insert, select, text
 
 from progress import routes
-from progress.schema import api_log_hours, api_logs, client_events, metadata, rollup_watermarks
-from queries import client
+from progress.schema import (
+    api_log_hours,
+    api_logs,
+    client_events,
+    metadata,
+    progress_events,
+    rollup_watermarks,
+)
+from queries import client, rollups
 from queries.histogram import RELATIVE_ERROR, cover
 from queries.requests import aggregate_statement
-from queries.rollups import refresh
+from queries.rollups import _ADVISORY_LOCK, refresh
 from queries.sql import frame
 from queries.window import Window
 
@@ -297,3 +305,83 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(
     migrations (what the database has) agree: no table, column, index or constraint differs."""
     with migrated_engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def _one_row(table: Table) -> dict[str, Any]:
+    """A row any of the three source tables accepts."""
+    at = START + timedelta(minutes=5)
+    if table is api_logs:
+        return log_rows(1, seed=40)[0]
+    if table is client_events:
+        return client_event(at, "fallback", None, operation="getProgress")
+    return {
+        "occurred_at": at,
+        "tutorial_id": "react-hooks",
+        "user_id": "learner-1",
+        "kind": "chapter",
+        "source": "api",
+        "actor": "learner-1",
+    }
+
+
+def _fold_waits_for_a_writer(engine: Engine, polls: set[Any]) -> bool:
+    """Whether the refresh in progress (the session holding its advisory lock) is waiting for the
+    insert in flight: queued for a lock, or looking at `pg_locks` again (`polls` collects the
+    start times of the looks seen so far)."""
+    with engine.connect() as connection:
+        fold = connection.execute(
+            text(
+                "SELECT a.wait_event_type, a.query, a.query_start FROM pg_locks l "
+                "JOIN pg_stat_activity a USING (pid) "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key"
+            ),
+            {"key": _ADVISORY_LOCK},
+        ).first()
+    if fold is None:
+        return False
+    if fold.wait_event_type == "Lock":
+        return True
+    if "pg_locks" in fold.query:
+        polls.add(fold.query_start)
+    return len(polls) >= 2
+
+
+@pytest.mark.parametrize("table", [api_logs, client_events, progress_events], ids=lambda t: t.name)
+def test_a_write_never_waits_for_a_fold_while_a_vacuum_holds_the_table(
+    engine: Engine, table: Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vacuum or ANALYZE holds SHARE UPDATE EXCLUSIVE on a source table, an insert is in flight,
+    and a refresh is folding (waiting for that insert): another insert into the table must not be
+    blocked by any lock at all (`lock_timeout` 1 ms fails it if it waits), and takes < 20 ms. The
+    refresh then folds every committed row."""
+    monkeypatch.setattr(rollups, "WRITER_WAIT_MS", 10_000)  # the fold surely outlasts the write
+    monkeypatch.setattr(rollups, "LOCK_TIMEOUT_MS", 10_000)
+    with engine.begin() as connection:
+        connection.execute(insert(table), [_one_row(table)])
+    with (
+        engine.connect() as vacuum,
+        engine.connect() as in_flight,
+        engine.connect() as writer,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        vacuum.begin()
+        vacuum.execute(text(f"LOCK TABLE {table.name} IN SHARE UPDATE EXCLUSIVE MODE"))
+        in_flight.begin()
+        in_flight.execute(insert(table), [_one_row(table)])
+        fold = pool.submit(refresh, engine)
+        polls: set[Any] = set()
+        while not _fold_waits_for_a_writer(engine, polls):
+            assert not fold.done(), "the refresh ended before the write could race it"
+            time.sleep(0.001)
+        writer.begin()
+        writer.execute(text("SET LOCAL lock_timeout = '1ms'"))
+        started = time.perf_counter()
+        writer.execute(insert(table), [_one_row(table)])
+        took = time.perf_counter() - started
+        writer.commit()
+        assert not fold.done(), "the refresh ended before the write: nothing was tested"
+        in_flight.commit()
+        vacuum.commit()
+        assert fold.result(timeout=30) == 1  # the rows committed when it started
+    assert took < 0.020
+    assert refresh(engine) == 2  # and the two committed while it folded, from the next one

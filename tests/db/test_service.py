@@ -135,9 +135,31 @@ def test_total_chapters_comes_from_call_then_catalog_then_chapters_seen(
     with engine.begin() as connection:
         connection.execute(insert(tutorials).values(tutorial_id=T, title="SQL", total_chapters=8))
     assert chapter(service, "c2").total_chapters == 8  # catalog
-    progress = chapter(service, "c3", total_chapters=3)  # the call wins, and is remembered
-    assert (progress.total_chapters, progress.completion_percentage) == (3, 100.0)
-    assert chapter(service, "c3").total_chapters == 3
+    progress = chapter(service, "c3", total_chapters=3, source="console", actor="sam")
+    assert (progress.total_chapters, progress.completion_percentage) == (3, 100.0)  # support wins
+    assert chapter(service, "c3", watch_time=130).total_chapters == 3  # and is remembered
+
+
+def test_a_caller_below_support_cannot_shrink_the_total_below_the_catalog(
+    service: ProgressService, engine: Engine
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(insert(tutorials).values(tutorial_id=T, title="SQL", total_chapters=11))
+    for source in ("api", "migration"):
+        progress = chapter(service, "c1", total_chapters=1, source=source)
+        assert (progress.total_chapters, progress.certificate_eligible) == (11, False)
+    with pytest.raises(NotEligible):
+        service.complete_tutorial(T, U, actor="learner-1", source="api")
+    assert chapter(service, "c1", total_chapters=12).total_chapters == 12  # larger: taken
+
+
+def test_a_caller_below_support_cannot_shrink_the_total_below_the_chapters_seen(
+    service: ProgressService,
+) -> None:
+    chapter(service, "c1")
+    chapter(service, "c2")
+    assert chapter(service, "c3", total_chapters=2).total_chapters == 3
+    assert chapter(service, "c3", total_chapters=3).total_chapters == 3
 
 
 def test_completion_percentage_has_two_decimals_and_caps_at_100(

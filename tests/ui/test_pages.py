@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from progress.annotations import add_annotation
 from progress.demo import DemoSpec, load_demo_data
 from progress.schema import progress_events
 from progress.service import ProgressService
+from queries.rollups import refresh
 from tests.unit.test_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -34,6 +36,7 @@ TUTORIAL = "security"  # in the demo below: learners, quizzes and certificates
 def demo(engine: Engine) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     load_demo_data(engine, DemoSpec(learners=50, days=8, seed=5, now=now, api_logs=5_000))
+    refresh(engine)  # folded into the rollups, as `progress-ops demo-data` does
 
 
 def open_page(page: str | None = None, **query: str) -> AppTest:
@@ -252,3 +255,38 @@ def test_an_annotation_is_listed_on_the_overview_and_marked_on_the_api_health_ch
     daily = open_page("views/migration.py", window="7d").get("plotly_chart")
     assert len(daily) == 2
     assert all("deploy: deploy 2.4.1" in chart.proto.spec for chart in daily)
+
+
+@pytest.mark.usefixtures("app_env")
+def test_show_sql_sends_its_statements_only_once_opened(engine: Engine) -> None:
+    demo(engine)
+    app = open_page("views/api_health.py", window="24h")
+    assert not app.code
+    app.session_state["sql-api_timeline"] = True  # the expander, opened
+    app.run()
+    assert any("api_log" in code.value for code in app.code)
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_page_never_waits_for_new_rows_to_be_folded_into_the_rollups(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import context
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    load_demo_data(engine, DemoSpec(learners=20, days=3, seed=5, now=now, api_logs=500))
+    folding, go_on = threading.Event(), threading.Event()
+
+    def slow_refresh(bind: Engine) -> int:
+        folding.set()
+        go_on.wait(timeout=60)
+        return refresh(bind)
+
+    monkeypatch.setattr(context, "refresh", slow_refresh)
+    context.background_fold().expire()
+    app = open_page(window="24h")
+    assert len(app.metric) == 5  # drawn while the fold is held up (a run waiting for it
+    assert folding.wait(timeout=30)  # would have hit AppTest's 30 s timeout first)
+    go_on.set()
+    context.background_fold().wait()
+    assert refresh(engine) == 0  # the background fold folded every row

@@ -1,0 +1,133 @@
+"""Alerts (ops): every SLO's state, its burn rate per window against each tier, the budget spent
+over the period, the no-data checks, and the alert history the evaluator recorded.
+
+The state is judged live from the rollups (docs/alerts.md explains SLOs, burn rates and tiers);
+alerts fire, notify and resolve only through `progress-ops alerts evaluate|serve`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import alerting
+from dashboard.widgets import database_guard, empty_state, table
+from queries.slo import TIERS, SloSettings, SloStatus, describe_duration, span_name
+
+STATE_COLOURS = {
+    "firing page": "red",
+    "firing ticket": "orange",
+    "recovering": "blue",
+    "ok": "green",
+    "no data": "gray",
+}
+
+
+def _rate(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:,.1f}×"
+
+
+def tier_table(status: SloStatus, period: timedelta) -> pd.DataFrame:
+    """One row per tier: its windows' burn rates against its threshold."""
+    rows = []
+    for tier in TIERS:
+        threshold = status.slo.threshold(tier, period)
+        rows.append(
+            {
+                "tier": f"{tier.severity} {tier.name()}",
+                "threshold": f"> {threshold:,.1f}×",
+                f"long ({span_name(tier.long)})": _rate(status.burn_rates[tier.long]),
+                f"short ({span_name(tier.short)})": _rate(status.burn_rates[tier.short]),
+                "firing": "yes" if status.firing_tier == tier else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _slo_card(status: SloStatus, period: timedelta) -> None:
+    with st.container(border=True):
+        colour = STATE_COLOURS[status.state]
+        st.markdown(f"**{status.slo.label}** &nbsp; :{colour}-badge[{status.state}]")
+        budget = "–" if status.budget_left is None else f"{status.budget_left:.0%}"
+        left, right = st.columns(2)
+        left.metric(f"Budget left ({period.days} days)", budget)
+        right.metric(
+            "Gone at the 1-hour rate in",
+            describe_duration(status.exhausted_in),
+            help="How long the budget left lasts if the last hour's burn rate goes on.",
+        )
+        table(tier_table(status, period), key=f"tiers-{status.slo.key}")
+
+
+def budget_chart(spent: pd.DataFrame, days: int) -> go.Figure:
+    figure = go.Figure()
+    for label, rows in spent.groupby("slo", sort=False):
+        figure.add_trace(
+            go.Scatter(x=rows["hour"], y=rows["budget_spent_pct"], name=str(label), mode="lines")
+        )
+    figure.add_hline(y=100, line_dash="dot", annotation_text="whole budget")
+    figure.update_layout(
+        title=f"Error budget spent over the last {days} days (by the end of each hour)",
+        yaxis_title="% of the period's budget",
+        height=360,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h"},
+    )
+    return figure
+
+
+HISTORY_COLUMNS = {
+    "alert_key": "alert",
+    "severity": "severity",
+    "peak_severity": "peak",
+    "tier": "tier",
+    "fired_at": "fired (UTC)",
+    "resolved_at": "resolved (UTC)",
+    "peak_burn_rate": "peak burn",
+}
+
+
+def render() -> None:
+    at = alerting.now()
+    settings = SloSettings()
+    period = timedelta(days=settings.period_days)
+    st.title("Alerts")
+    st.caption(
+        f"SLOs over the last {settings.period_days} days, judged at {at:%Y-%m-%d %H:%M} UTC · "
+        "alerts fire and notify through `progress-ops alerts evaluate` (docs/alerts.md)"
+    )
+    statuses, findings = alerting.judgement(at)
+    columns = st.columns(2)
+    for i, status in enumerate(statuses):
+        with columns[i % 2]:
+            _slo_card(status, period)
+    for finding in findings:
+        state = f":red-badge[firing {finding.severity}]" if finding.firing else ":green-badge[ok]"
+        st.markdown(f"**{finding.label}** {state} — {finding.detail}")
+
+    spent = alerting.budget_spent(at)
+    if spent.empty:
+        empty_state("No requests or client events in the period yet: no budget to chart.")
+    else:
+        st.plotly_chart(budget_chart(spent, settings.period_days), width="stretch")
+
+    st.subheader("History")
+    recorded = alerting.history(at)
+    if recorded.empty:
+        empty_state("No alert has fired in the period.")
+    else:
+        shown = recorded[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
+        table(shown, key="alert-history")
+
+
+def page() -> None:
+    with database_guard():
+        if st.session_state.get("auto_refresh"):
+            st.fragment(render, run_every=timedelta(minutes=1))()
+        else:
+            render()
+
+
+page()
