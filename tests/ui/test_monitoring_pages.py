@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from progress import routes
 from progress.schema import api_logs, client_events
+from queries.rollups import refresh
 from tests.ui.test_pages import TUTORIAL, captions, demo, open_page
 
 pytestmark = pytest.mark.usefixtures("app_env")
@@ -40,6 +41,7 @@ def requests(engine: Engine, *hours_ago: float, count: int = 1, ms: float = 50) 
     ]
     with engine.begin() as connection:
         connection.execute(insert(api_logs), rows)
+    refresh(engine)  # as every writer of requests does
 
 
 def migrations(engine: Engine, *hours_ago: float) -> None:
@@ -49,6 +51,7 @@ def migrations(engine: Engine, *hours_ago: float) -> None:
     ]
     with engine.begin() as connection:
         connection.execute(insert(client_events), rows)
+    refresh(engine)
 
 
 def figures(app: AppTest) -> list[dict[str, Any]]:
