@@ -146,6 +146,7 @@ class ProgressService:
         """How many learner–tutorial pairs `find_learners(user_id_prefix)` would list without its
         limit, counted up to `up_to` (a one-letter prefix can match millions)."""
         prefix = check_id("user_id", user_id_prefix)
+        up_to = check_limit(up_to, maximum=MAX_READ_LIMIT)
 
         def read() -> int:
             with self.engine.connect() as connection:
@@ -427,6 +428,8 @@ class ProgressService:
         tutorial_id = check_id("tutorial_id", tutorial_id)
         user_id = check_id("user_id", user_id)
         upload = check_upload(tutorial_id, user_id, client)
+        if on_recorded is not None and not callable(on_recorded):
+            raise InvalidInput("on_recorded", "on_recorded must be a function or None.")
         records = len(upload.chapter_progress) + len(upload.quiz_scores)
 
         recorded = False
