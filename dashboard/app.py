@@ -25,11 +25,12 @@ api_health = page("views/api_health.py", "API health", "speed")
 migration = page("views/migration.py", "Migration & fallback", "sync")
 learning = page("views/learning.py", "Learning activity", "school")
 certificates = page("views/certificates.py", "Certificates", "workspace_premium")
+trends = page("views/trends.py", "Completion trends", "trending_up")
 console = page("views/console.py", "Progress console", "support_agent")
 navigation = st.navigation(
     {
         "Monitor": [overview, api_health, migration],
-        "Analyse": [learning, certificates],
+        "Analyse": [learning, certificates, trends],
         "Support": [console],
     }
 )
@@ -52,7 +53,7 @@ if is_embedded():
 monitoring = navigation in (overview, api_health, migration)
 with database_guard():
     sidebar_filters(
-        window=navigation is not console,
+        window=navigation not in (console, trends),
         tutorial=navigation in (learning, certificates, console),
         refresh=monitoring,
     )

@@ -9,7 +9,10 @@ numpy and loaded with COPY (see `progress.bulk`).
 What it contains:
 - a catalog of tutorials (4–12 chapters, 1–3 quizzes each);
 - learners who start 1–4 tutorials and drop off along the chapters (one tutorial has an obvious
-  drop at one chapter); unfinished chapters stop somewhere in the video; quiz retries; certificates
+  drop at one chapter), with completion trends to find: `sql-basics` got better half-way through
+  the data (`CHANGES`), `python-intro` gets better steadily, and `docker-101` got worse two thirds
+  of the way through (its chapter 2 started losing learners); unfinished chapters stop
+  somewhere in the video; quiz retries; certificates
   for learners who finished everything, and a few support overrides; some learners inactive for a
   week or more mid-tutorial;
 - `api_logs` with a daily cycle and a few incidents (5xx and latency spikes), so some days miss
@@ -36,6 +39,7 @@ from progress.rules import (
     apply_chapter,
     apply_quiz,
     award_certificate,
+    stamp_moments,
 )
 from progress.schema import tutorial_progress, tutorials
 from progress.service import ProgressService
@@ -132,6 +136,35 @@ def catalog(rng: np.random.Generator) -> list[Tutorial]:
     return tutorials_
 
 
+IMPROVED, IMPROVING, WORSENED = "sql-basics", "python-intro", "docker-101"
+
+
+def change_dates(spec: DemoSpec) -> dict[str, datetime]:
+    """The UTC midnights when the demo's two tutorials changed: `sql-basics` for the better
+    half-way through the data, `docker-101` for the worse two thirds of the way."""
+    midnight = spec.start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        IMPROVED: midnight + timedelta(days=spec.days // 2),
+        WORSENED: midnight + timedelta(days=spec.days * 2 // 3),
+    }
+
+
+def continue_chance(
+    spec: DemoSpec, tutorial: Tutorial, chapter: int, started_at: datetime
+) -> float:
+    """The chance that a learner who started at `started_at` completes `chapter`."""
+    if chapter == tutorial.drop_chapter:
+        return 0.55
+    changes = change_dates(spec)
+    if tutorial.tutorial_id == IMPROVED:
+        return 0.95 if started_at >= changes[IMPROVED] else 0.84
+    if tutorial.tutorial_id == IMPROVING:
+        return 0.82 + 0.14 * (started_at - spec.start) / (spec.now - spec.start)
+    if tutorial.tutorial_id == WORSENED and chapter == 2 and started_at >= changes[WORSENED]:
+        return 0.6
+    return 0.9
+
+
 def learner_id(number: int) -> str:
     return f"learner-{number:06d}"
 
@@ -143,20 +176,24 @@ def _learner_progress(
     started_at = spec.start + timedelta(seconds=float(rng.uniform(0, span * 0.97)))
     at = started_at
     declared = tutorial.chapters if rng.random() < 0.5 else None
-    state = ProgressState(tutorial.tutorial_id, user, catalog_total_chapters=tutorial.chapters)
+    state = ProgressState(
+        tutorial.tutorial_id,
+        user,
+        catalog_total_chapters=tutorial.chapters,
+        started_at=started_at,
+    )
     chapter_times: dict[str, datetime] = {}
     inactive = rng.random() < 0.12  # stops for a week or more at some point
     for number in range(1, tutorial.chapters + 1):
         chapter_id = f"ch-{number:02d}"
-        continue_chance = 0.55 if number == tutorial.drop_chapter else 0.9
-        finished = rng.random() < continue_chance
+        finished = rng.random() < continue_chance(spec, tutorial, number, started_at)
         length = tutorial.chapter_seconds[number - 1]
         position = length if finished else float(rng.uniform(0.05, 0.95)) * length
         watch = position * float(rng.uniform(1.0, 1.4))
         at += timedelta(minutes=float(rng.exponential(600)))
         if at > spec.now:  # the learner has not got this far yet
             break
-        state = apply_chapter(
+        watched = apply_chapter(
             state,
             chapter_id=chapter_id,
             watch_time=round(watch, 1),
@@ -165,6 +202,7 @@ def _learner_progress(
             total_chapters=declared,
             at=at,
         )
+        state = stamp_moments(state, watched, at=at)
         chapter_times[chapter_id] = at
         if not finished or (inactive and number >= 2 and rng.random() < 0.3):
             break

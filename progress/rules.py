@@ -12,12 +12,17 @@ every rule lives here once and is unit-tested without a database:
   seen. `completion_percentage` = completed ÷ total × 100, two decimals, at most 100.
 - `certificate_eligible`: total > 0, every chapter complete, every recorded quiz passed.
 - Migration (`merge_states`): a client's offline copy is merged in without losing either side.
+- Moments (`stamp_moments`): `started_at` is the pair's first progress and survives every change
+  but a reset (a restore puts the snapshot's start back); `completed_at` is the moment every
+  chapter was first complete, and is cleared while the tutorial is not complete (a new chapter
+  in the total, a reset).
+- Cohort key (`cohort_key`): what the `tutorial_cohort_days` rollup counts the pair under.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from progress.errors import NotEligible
 from progress.models import (
@@ -67,6 +72,8 @@ class ProgressState:
     catalog_total_chapters: int | None = None
     last_watched_at: datetime | None = None
     exists: bool = False
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
 
     @property
     def total_chapters(self) -> int:
@@ -86,6 +93,11 @@ class ProgressState:
         if total <= 0:
             return 0.0
         return min(100.0, round(self.chapters_completed * 100 / total, 2))
+
+    @property
+    def all_chapters_completed(self) -> bool:
+        total = self.total_chapters
+        return total > 0 and self.chapters_completed >= total
 
     @property
     def total_watch_time(self) -> float:
@@ -152,6 +164,8 @@ class ProgressState:
             last_watched_at=self.last_watched_at,
             certificate=certificate,
             declared_total_chapters=self.declared_total_chapters,
+            started_at=self.started_at,
+            completed_at=self.completed_at,
         )
 
     def to_progress(self) -> Progress:
@@ -185,6 +199,85 @@ def state_from_snapshot(
         catalog_total_chapters=catalog_total_chapters,
         last_watched_at=snapshot.last_watched_at,
         exists=True,
+        started_at=snapshot.started_at,
+        completed_at=snapshot.completed_at,
+    )
+
+
+def stamp_moments(old: ProgressState, new: ProgressState, *, at: datetime) -> ProgressState:
+    """`new` with its start and completion moments kept true after a change at `at`.
+
+    - `started_at`: the new state's own (a restored snapshot's), else the old one's, else `at`
+      (this change is the pair's first progress). Snapshots written before the moments were kept
+      carry none, so a restore of one starts the pair at the restore.
+    - `completed_at`: None unless every chapter is complete; then the new state's own (kept from
+      before, or a restored snapshot's), else `at` (this change completed the last chapter).
+    """
+    if not new.exists:
+        return new
+    started_at = new.started_at or old.started_at or at
+    completed_at = (new.completed_at or at) if new.all_chapters_completed else None
+    if started_at == new.started_at and completed_at == new.completed_at:
+        return new
+    return replace(new, started_at=started_at, completed_at=completed_at)
+
+
+DAY = timedelta(days=1)
+NONE_PASSED, SOME_FAILED, ALL_PASSED = 0, 1, 2  # `CohortKey.quizzes`
+
+
+@dataclass(frozen=True, order=True)
+class CohortKey:
+    """What the `tutorial_cohort_days` rollup counts one pair under: the UTC day it started, how
+    many chapters it has completed, whole days (floored) from the start to completing every
+    chapter and to the certificate (None: not yet), and its quizzes (`NONE_PASSED`: no quiz
+    recorded, `SOME_FAILED`, `ALL_PASSED`)."""
+
+    tutorial_id: str
+    day: datetime
+    chapters_completed: int
+    days_to_complete: int
+    days_to_certificate: int
+    quizzes: int
+
+    def row(self) -> dict[str, object]:
+        return {
+            "tutorial_id": self.tutorial_id,
+            "day": self.day,
+            "chapters_completed": self.chapters_completed,
+            "days_to_complete": None if self.days_to_complete < 0 else self.days_to_complete,
+            "days_to_certificate": None
+            if self.days_to_certificate < 0
+            else self.days_to_certificate,
+            "quizzes": self.quizzes,
+        }
+
+
+def _whole_days(start: datetime, end: datetime | None) -> int:
+    """Whole days from `start` to `end`, at least 0; -1 for no `end` (sorts, unlike None)."""
+    return -1 if end is None else max(0, (end - start) // DAY)
+
+
+def cohort_key(state: ProgressState) -> CohortKey | None:
+    """The pair's rollup key; None for a pair with no progress (or no start yet)."""
+    if not state.exists or state.started_at is None:
+        return None
+    start = state.started_at.astimezone(UTC)
+    if not state.quizzes:
+        quizzes = NONE_PASSED
+    elif all(q.passed for q in state.quizzes.values()):
+        quizzes = ALL_PASSED
+    else:
+        quizzes = SOME_FAILED
+    return CohortKey(
+        tutorial_id=state.tutorial_id,
+        day=start.replace(hour=0, minute=0, second=0, microsecond=0),
+        chapters_completed=state.chapters_completed,
+        days_to_complete=_whole_days(start, state.completed_at),
+        days_to_certificate=_whole_days(
+            start, None if state.certificate is None else state.certificate.awarded_at
+        ),
+        quizzes=quizzes,
     )
 
 

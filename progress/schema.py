@@ -75,6 +75,10 @@ tutorial_progress = Table(
     Column("last_watched_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The pair's first progress (a restore keeps it) and the moment every chapter was complete
+    # (NULL while not): the moments completion trends count from (progress.rules.stamp_moments).
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_at", DateTime(timezone=True)),
     UniqueConstraint("tutorial_id", "user_id"),
     CheckConstraint("completion_percentage BETWEEN 0 AND 100", name="completion_percentage_range"),
     CheckConstraint("chapters_completed >= 0", name="chapters_completed_non_negative"),
@@ -90,6 +94,8 @@ tutorial_progress = Table(
         "user_id",
         postgresql_ops={"user_id": "text_pattern_ops"},
     ),
+    # The learners behind a cohort cell: who started when (in one tutorial or all).
+    Index("ix_tutorial_progress_started_at_tutorial_id", "started_at", "tutorial_id"),
 )
 
 chapter_progress = Table(
@@ -290,4 +296,33 @@ learner_tutorial_days = Table(
     Column("tutorial_id", Text, primary_key=True),
     Column("day", DateTime(timezone=True), primary_key=True),
     Column("user_id", Text, primary_key=True),
+)
+
+# Start cohorts: learners per tutorial, UTC day of their start (`tutorial_progress.started_at`) and
+# where they are now — chapters completed, whole days to completing every chapter and to the
+# certificate (NULL: not yet), quizzes (0 none recorded, 1 some not passed, 2 all passed). Kept
+# current in the write path (progress.store.move_cohort: a pair leaves its old key and joins its
+# new one in the same transaction), so the completion-trend queries never read progress rows.
+tutorial_cohort_days = Table(
+    "tutorial_cohort_days",
+    metadata,
+    Column("tutorial_id", Text, nullable=False),
+    Column("day", DateTime(timezone=True), nullable=False),
+    Column("chapters_completed", Integer, nullable=False),
+    Column("days_to_complete", Integer),
+    Column("days_to_certificate", Integer),
+    Column("quizzes", SmallInteger, nullable=False),
+    Column("learners", BigInteger, nullable=False),
+    UniqueConstraint(
+        "tutorial_id",
+        "day",
+        "chapters_completed",
+        "days_to_complete",
+        "days_to_certificate",
+        "quizzes",
+        name="uq_tutorial_cohort_days_key",
+        postgresql_nulls_not_distinct=True,
+    ),
+    CheckConstraint("learners >= 0", name="learners_non_negative"),
+    CheckConstraint("quizzes IN (0, 1, 2)", name="quizzes_known"),
 )

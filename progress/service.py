@@ -50,7 +50,9 @@ from progress.rules import (
     apply_chapter,
     apply_quiz,
     award_certificate,
+    cohort_key,
     merge_states,
+    stamp_moments,
     state_from_snapshot,
 )
 from progress.schema import progress_events, tutorial_progress
@@ -447,11 +449,13 @@ class ProgressService:
     ) -> Progress:
         at = self._clock()
         progress_id, old = store.lock_state(connection, tutorial_id, user_id, at=at)
-        new = change(old)
-        if new is None:
+        changed = change(old)
+        if changed is None:
             if not old.exists:
                 store.delete_progress(connection, progress_id)
             return old.to_progress()
+        new = stamp_moments(old, changed, at=at)
+        store.move_cohort(connection, cohort_key(old), cohort_key(new))
         if new.exists:
             store.write_state(connection, progress_id, old, new, at=at)
         else:

@@ -30,12 +30,19 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from progress.models import ProgressSnapshot, snapshot_json
-from progress.rules import CertificateState, ChapterState, ProgressState, QuizState
+from progress.rules import (
+    CertificateState,
+    ChapterState,
+    CohortKey,
+    ProgressState,
+    QuizState,
+)
 from progress.schema import (
     chapter_progress,
     progress_events,
     quiz_scores,
     tutorial_certificates,
+    tutorial_cohort_days,
     tutorial_progress,
     tutorials,
 )
@@ -75,6 +82,7 @@ _CREATE = (
         user_id=bindparam("user_id"),
         created_at=bindparam("at"),
         updated_at=bindparam("at"),
+        started_at=bindparam("at"),
     )
     .on_conflict_do_nothing()
     .returning(tutorial_progress.c.id)
@@ -86,6 +94,8 @@ _LOAD = (
         tutorial_progress.c.id,
         tutorial_progress.c.declared_total_chapters,
         tutorial_progress.c.last_watched_at,
+        tutorial_progress.c.started_at,
+        tutorial_progress.c.completed_at,
         select(tutorials.c.total_chapters)
         .where(tutorials.c.tutorial_id == tutorial_progress.c.tutorial_id)
         .scalar_subquery()
@@ -147,6 +157,11 @@ _DELETE_CERTIFICATE = delete(tutorial_certificates).where(
 _INSERT_CERTIFICATE = insert(tutorial_certificates)
 _UPDATE_AGGREGATES = update(tutorial_progress).where(
     tutorial_progress.c.id == bindparam("progress")
+)
+_cohort_upsert = pg_insert(tutorial_cohort_days)
+_MOVE_COHORT = _cohort_upsert.on_conflict_do_update(
+    constraint="uq_tutorial_cohort_days_key",
+    set_={"learners": tutorial_cohort_days.c.learners + _cohort_upsert.excluded.learners},
 )
 _DELETE_PROGRESS = delete(tutorial_progress).where(tutorial_progress.c.id == bindparam("progress"))
 _INSERT_EVENT = insert(progress_events).returning(progress_events.c.id)
@@ -230,6 +245,8 @@ def _load(
         catalog_total_chapters=parent.catalog_total_chapters,
         last_watched_at=parent.last_watched_at,
         exists=True,
+        started_at=parent.started_at,
+        completed_at=parent.completed_at,
     )
 
 
@@ -306,8 +323,30 @@ def write_state(
             "certificate_earned": new.certificate is not None,
             "last_watched_at": new.last_watched_at,
             "updated_at": at,
+            "started_at": new.started_at,
+            "completed_at": new.completed_at,
         },
     )
+
+
+def count_cohorts(connection: Connection, counts: dict[CohortKey, int]) -> None:
+    """Add `counts` (learners per key; negative to remove) to `tutorial_cohort_days`, in key
+    order: concurrent writers lock the rollup's rows in the same order, so they never deadlock."""
+    rows = [{**key.row(), "learners": n} for key, n in sorted(counts.items()) if n]
+    if rows:
+        connection.execute(_MOVE_COHORT, rows)
+
+
+def move_cohort(connection: Connection, old: CohortKey | None, new: CohortKey | None) -> None:
+    """The pair leaves its old rollup key and joins its new one (nothing when they are equal)."""
+    if old == new:
+        return
+    counts = {key: 0 for key in (old, new) if key is not None}
+    if old is not None:
+        counts[old] -= 1
+    if new is not None:
+        counts[new] += 1
+    count_cohorts(connection, counts)
 
 
 def _sync_children(
