@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     FromClause,
     Integer,
@@ -64,7 +65,10 @@ ALL = "all tutorials"  # the tutorial column of a total row
 
 
 def _whole_days(end: Any, start: Any) -> ColumnElement[Any]:
-    return func.greatest(0, func.floor(func.extract("epoch", end - start) / 86400).cast(Integer))
+    """Whole days from `start` to `end`, at least 0; NULL without an `end` (GREATEST alone would
+    make that 0)."""
+    days = func.floor(func.extract("epoch", end - start) / 86400).cast(Integer)
+    return case((end.is_(None), None), else_=func.greatest(0, days))
 
 
 def progress_rows() -> FromClause:
@@ -99,7 +103,11 @@ class Span:
     tutorials: tuple[str, ...] = ()
 
     def where(self, source: FromClause) -> list[ColumnElement[bool]]:
-        conditions = [source.c.day >= self.start, source.c.day < self.end]
+        conditions = [
+            source.c.day >= self.start,
+            source.c.day < self.end,
+            source.c.learners > 0,  # a rollup row everyone has moved on from
+        ]
         if self.tutorials:
             conditions.append(source.c.tutorial_id.in_(self.tutorials))
         return conditions
@@ -120,8 +128,14 @@ def _cohort(source: FromClause, period: Period) -> ColumnElement[Any]:
     return func.date_trunc(period, source.c.day, "UTC")
 
 
+def _sum(learners: Any, condition: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
+    """The learners (where `condition` holds), 0 for none, as a whole number."""
+    total = func.sum(learners) if condition is None else func.sum(learners).filter(condition)
+    return func.coalesce(total, 0).cast(BigInteger)
+
+
 def _within(source: FromClause, column: str, days: int) -> ColumnElement[Any]:
-    return func.coalesce(func.sum(source.c.learners).filter(source.c[column] < days), 0).label(
+    return _sum(source.c.learners, source.c[column] < days).label(
         f"{column.removeprefix('days_to_')}_{days}d"
     )
 
@@ -142,7 +156,7 @@ def cohorts_statement(
         select(
             cohort.label("cohort"),
             _tutorial_or_all(source),
-            func.sum(source.c.learners).label("starters"),
+            _sum(source.c.learners).label("starters"),
             *(_within(source, "days_to_complete", n) for n in days),
             *(_within(source, "days_to_certificate", n) for n in days),
         )
@@ -218,7 +232,7 @@ def median_days_statement(
             *(c.label("cohort") for c in cohort),
             _tutorial_or_all(source),
             days.label("days"),
-            func.sum(source.c.learners).label("learners"),
+            _sum(source.c.learners).label("learners"),
         )
         .where(*span.where(source), days < within, _counted(source, within, now))
         .group_by(
@@ -313,12 +327,12 @@ def summary_statement(span: Span, within: int, now: datetime, *, raw: bool = Fal
     learners = source.c.learners
 
     def total(condition: ColumnElement[bool], name: str) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(learners).filter(condition), 0).label(name)
+        return _sum(learners, condition).label(name)
 
     return (
         select(
             _tutorial_or_all(source),
-            func.sum(learners).label("starters"),
+            _sum(learners).label("starters"),
             total(counted, "counted"),
             total(and_(counted, source.c.days_to_complete < within), "completed"),
             total(and_(counted, source.c.days_to_certificate < within), "certified"),
@@ -338,7 +352,7 @@ def chapter_reach_statement(span: Span, *, raw: bool = False) -> Select[Any]:
         select(
             source.c.tutorial_id,
             source.c.chapters_completed,
-            func.sum(source.c.learners).label("learners"),
+            _sum(source.c.learners).label("learners"),
         )
         .where(*span.where(source))
         .group_by(source.c.tutorial_id, source.c.chapters_completed)

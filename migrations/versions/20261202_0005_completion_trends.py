@@ -62,9 +62,6 @@ def upgrade() -> None:
         sa.Column("quizzes", sa.SmallInteger(), nullable=False),
         sa.Column("learners", sa.BigInteger(), nullable=False),
         sa.CheckConstraint(
-            "learners >= 0", name=op.f("ck_tutorial_cohort_days_learners_non_negative")
-        ),
-        sa.CheckConstraint(
             "quizzes IN (0, 1, 2)", name=op.f("ck_tutorial_cohort_days_quizzes_known")
         ),
         sa.UniqueConstraint(
@@ -85,8 +82,12 @@ def upgrade() -> None:
         SELECT p.tutorial_id,
                date_trunc('day', p.started_at, 'UTC'),
                p.chapters_completed,
-               greatest(0, floor(extract(epoch FROM p.completed_at - p.started_at) / 86400))::int,
-               greatest(0, floor(extract(epoch FROM c.awarded_at - p.started_at) / 86400))::int,
+               CASE WHEN p.completed_at IS NOT NULL THEN
+                   greatest(0, floor(extract(epoch FROM p.completed_at - p.started_at) / 86400))
+               END::int,
+               CASE WHEN c.awarded_at IS NOT NULL THEN
+                   greatest(0, floor(extract(epoch FROM c.awarded_at - p.started_at) / 86400))
+               END::int,
                CASE
                    WHEN NOT EXISTS (SELECT FROM quiz_scores q WHERE q.progress_id = p.id) THEN 0
                    WHEN EXISTS (SELECT FROM quiz_scores q
