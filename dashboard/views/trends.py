@@ -17,8 +17,8 @@ from sqlalchemy import Select
 
 from dashboard import trend_charts
 from dashboard.context import engine
+from dashboard.links import CONSOLE, with_console_links
 from dashboard.trend_choices import CURVES, DEFAULTS, WEEKS, TrendChoices
-from dashboard.views.learning import CONSOLE, WHEN, with_console_links
 from dashboard.widgets import csv_download, database_guard, empty_state, table
 from queries import trends
 from queries.sql import compiled_sql, frame
@@ -28,6 +28,7 @@ COUNT = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="%.1f %%")
 POINTS = st.column_config.NumberColumn(format="%+.1f pts")
 DAYS = st.column_config.NumberColumn(format="%d d")
+WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
 COHORT = st.column_config.DatetimeColumn(format="YYYY-MM-DD", timezone="UTC")
 COHORT_FORMATS = {"day": "%Y-%m-%d", "week": "week of %Y-%m-%d", "month": "%B %Y"}
 
