@@ -23,6 +23,7 @@ What it contains:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import get_args
@@ -67,6 +68,7 @@ TOPICS = (
 _ROUTES: tuple[tuple[str, str], ...] = (*routes.PROGRESS_ENDPOINTS, ("GET", routes.HEALTH))
 _ROUTE_WEIGHTS = np.array([0.38, 0.01, 0.42, 0.07, 0.02, 0.03, 0.04, 0.03])
 MAX_LEARNERS = 10_000_000
+LEARNERS_PER_LOAD = 50_000  # loaded (and held in memory) at a time
 
 
 @dataclass(frozen=True)
@@ -250,17 +252,23 @@ def _last_activity(state: ProgressState, started_at: datetime) -> datetime:
     )
 
 
-def learner_progress(spec: DemoSpec, tutorials_: list[Tutorial]) -> list[ImportedProgress]:
+def learner_progress(
+    spec: DemoSpec, tutorials_: list[Tutorial], *, chunk: int | None = None
+) -> Iterator[list[ImportedProgress]]:
+    """Every learner's progress, in lists of the pairs of at most `chunk` learners (all at once by
+    default), so a million learners never sit in memory together. The same data for any chunk."""
     rng = np.random.default_rng([spec.seed, 1])
-    items: list[ImportedProgress] = []
-    for number in range(1, spec.learners + 1):
-        count = int(rng.integers(1, 5))
-        chosen = rng.choice(len(tutorials_), size=min(count, len(tutorials_)), replace=False)
-        for index in sorted(int(i) for i in chosen):
-            item = _learner_progress(rng, spec, tutorials_[index], learner_id(number))
-            if item.state.chapters:  # a learner who has not started yet has no progress row
-                items.append(item)
-    return items
+    size = chunk or spec.learners
+    for first in range(1, spec.learners + 1, size):
+        items: list[ImportedProgress] = []
+        for number in range(first, min(first + size, spec.learners + 1)):
+            count = int(rng.integers(1, 5))
+            chosen = rng.choice(len(tutorials_), size=min(count, len(tutorials_)), replace=False)
+            for index in sorted(int(i) for i in chosen):
+                item = _learner_progress(rng, spec, tutorials_[index], learner_id(number))
+                if item.state.chapters:  # a learner who has not started yet has no progress row
+                    items.append(item)
+        yield items
 
 
 def _incidents(rng: np.random.Generator, spec: DemoSpec) -> list[tuple[float, float]]:
@@ -322,15 +330,17 @@ def api_log_columns(spec: DemoSpec) -> tuple[ApiLogColumns, list[tuple[float, fl
     return columns, incidents
 
 
+Start = tuple[datetime, str, str]  # when a learner started a tutorial: (at, user, tutorial)
+
+
 def client_event_rows(
-    spec: DemoSpec, items: list[ImportedProgress], incidents: list[tuple[float, float]]
+    spec: DemoSpec, starts: list[Start], incidents: list[tuple[float, float]]
 ) -> list[tuple[object, ...]]:
     """Migration outcomes (mostly successful) and local-fallback operations."""
     rng = np.random.default_rng([spec.seed, 3])
     rows: list[tuple[object, ...]] = []
-    for item in items:
+    for at, user_id, tutorial_id in starts:
         if rng.random() < 0.3:  # this learner had progress in localStorage to migrate
-            at = item.started_at
             records = int(rng.integers(1, 31))
             rows.append(
                 (
@@ -340,8 +350,8 @@ def client_event_rows(
                     None,
                     None,
                     records,
-                    item.state.user_id,
-                    item.state.tutorial_id,
+                    user_id,
+                    tutorial_id,
                 )
             )
             failed = rng.random() < 0.05
@@ -356,8 +366,8 @@ def client_event_rows(
                     None,
                     reason,
                     records,
-                    item.state.user_id,
-                    item.state.tutorial_id,
+                    user_id,
+                    tutorial_id,
                 )
             )
     seconds = _daily_cycle(rng, spec.days, int(spec.api_log_rows * 0.015))
@@ -395,14 +405,16 @@ def load_demo_data(engine: Engine, spec: DemoSpec) -> DemoSummary:
                 for t in tutorials_
             ],
         )
-    items = learner_progress(spec, tutorials_)
-    ProgressService(engine).import_progress(items, actor=ACTOR, reason="demo data")
+    starts: list[Start] = []
+    for items in learner_progress(spec, tutorials_, chunk=LEARNERS_PER_LOAD):
+        ProgressService(engine).import_progress(items, actor=ACTOR, reason="demo data")
+        starts.extend((i.started_at, i.state.user_id, i.state.tutorial_id) for i in items)
     columns, incidents = api_log_columns(spec)
-    events = client_event_rows(spec, items, incidents)
+    events = client_event_rows(spec, starts, incidents)
     with engine.begin() as connection:
         copy_api_logs(connection, columns)
         copy_client_events(connection, events)
-    return DemoSummary(len(tutorials_), len(items), len(columns.timestamps), len(events))
+    return DemoSummary(len(tutorials_), len(starts), len(columns.timestamps), len(events))
 
 
 def has_progress(engine: Engine) -> bool:

@@ -286,3 +286,41 @@ def test_a_period_ends_where_the_next_one_starts() -> None:
     assert trends.period_end(week("2026-11-02"), "week") == week("2026-11-09")
     assert trends.period_end(week("2026-11-02"), "day") == week("2026-11-03")
     assert trends.period_end(week("2026-12-01"), "month") == week("2027-01-01")
+
+
+def test_migration_0005_backfills_the_moments_and_the_rollup_from_existing_rows(
+    data: Engine, database_url: str
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from progress.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.downgrade(config, "0003")
+    command.upgrade(config, "head")
+    with data.connect() as connection:
+        moments = {
+            r.user_id: (r.started_at, r.completed_at)
+            for r in connection.execute(
+                select(
+                    tutorial_progress.c.user_id,
+                    tutorial_progress.c.started_at,
+                    tutorial_progress.c.completed_at,
+                )
+            )
+        }
+    # Rows as they were: started when created, completed at the last completed chapter's update.
+    assert moments["A"] == (at("2026-11-02T00:00:00"), at("2026-11-05T00:00:00"))
+    assert moments["G"] == (at("2026-11-10T11:00:00"), at("2026-11-10T13:00:00"))
+    assert moments["F"][1] is None
+    for build in (
+        lambda raw: trends.cohorts_statement(SPAN, "week", raw=raw),
+        lambda raw: trends.summary_statement(SPAN, 7, NOW, raw=raw),
+        lambda raw: trends.chapter_reach_statement(SPAN, raw=raw),
+    ):
+        pd.testing.assert_frame_equal(
+            rows(data, build(False)), rows(data, build(True)), check_dtype=False
+        )
