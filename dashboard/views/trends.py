@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 from sqlalchemy import Select
 
 from dashboard import trend_charts
@@ -64,7 +65,11 @@ def panel(
     details: tuple[str, ...] = (),
 ) -> None:
     """A table with its CSV (recording the page's choices) and its SQL."""
-    table(data if shown is None else shown, column_config=column_config, key=f"t-{name}")
+    table(
+        blank_when_missing(data if shown is None else shown),
+        column_config=column_config,
+        key=f"t-{name}",
+    )
     csv_download(
         data,
         name,
@@ -74,6 +79,22 @@ def panel(
         details=[choices.period, f"{choices.weeks}w", f"{choices.within}d", *details],
     )
     show_sql(*sqls)
+
+
+def _cell_format(column: str) -> str:
+    if column.endswith("_pct") or column.startswith("day "):
+        return "{:.1f} %"
+    if column.endswith("_pts"):
+        return "{:+.1f} pts"
+    return "{:,.0f}"
+
+
+def blank_when_missing(data: pd.DataFrame) -> pd.DataFrame | Styler:
+    """Missing numbers (a cohort too young, no week before) as blank cells, not "None"."""
+    missing = [str(c) for c in data.columns if data[c].isna().any() and data[c].dtype != object]
+    if not missing:
+        return data
+    return data.style.format({column: _cell_format(column) for column in missing}, na_rep="")
 
 
 # -- choices (all in the URL) ------------------------------------------------------------------
@@ -301,9 +322,7 @@ def side_by_side(choices: TrendChoices, span: Span, now: datetime) -> None:
         [summary_sql, median_sql, reach_sql],
         shown=shown[["funnel", *result.columns]],
         column_config={
-            "funnel": st.column_config.LinkColumn(
-                "funnel", display_text="open funnel", width="small"
-            ),
+            "funnel": st.column_config.LinkColumn("funnel", display_text="funnel", width="small"),
             "starters": COUNT,
             "counted": COUNT,
             "completion_pct": st.column_config.NumberColumn(f"completed ≤ {n} d", format="%.1f %%"),
