@@ -8,7 +8,6 @@ PostgreSQL's binary COPY format, built column-wise with numpy instead of row by 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,7 +17,7 @@ import numpy.typing as npt
 import psycopg
 from sqlalchemy import Connection
 
-from progress.rules import ProgressState, cohort_key, stamp_moments
+from progress.rules import ProgressState, RollupCounts, add_counts, cohort_counts, stamp_moments
 from progress.store import count_cohorts
 
 POSTGRES_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
@@ -164,7 +163,10 @@ def copy_progress(
                 for item, state in zip(items, states, strict=True)
             ),
         )
-    count_cohorts(connection, Counter(key for key in map(cohort_key, states) if key is not None))
+    counts: RollupCounts = {}
+    for state in states:
+        add_counts(counts, cohort_counts(state))
+    count_cohorts(connection, counts)
     return len(items)
 
 

@@ -16,7 +16,8 @@ every rule lives here once and is unit-tested without a database:
   but a reset (a restore puts the snapshot's start back); `completed_at` is the moment every
   chapter was first complete, and is cleared while the tutorial is not complete (a new chapter
   in the total, a reset).
-- Cohort key (`cohort_key`): what the `tutorial_cohort_days` rollup counts the pair under.
+- Cohort counts (`cohort_counts`, `cohort_moves`): what the pair adds to the completion-trend
+  rollups, and how a change moves it.
 """
 
 from __future__ import annotations
@@ -223,62 +224,67 @@ def stamp_moments(old: ProgressState, new: ProgressState, *, at: datetime) -> Pr
 
 
 DAY = timedelta(days=1)
-NONE_PASSED, SOME_FAILED, ALL_PASSED = 0, 1, 2  # `CohortKey.quizzes`
+WITHIN_DAYS = (1, 7, 14, 30, 60)  # the "within N days" the rollups count (the page's choices)
+CERTIFICATE_DAYS = 60  # whole days to the certificate kept one by one (for medians), 0–59
+# A rollup row: (kind, key) → counts. Kinds: "cohort" (tutorial, day), "chapters" (tutorial, day,
+# chapters completed), "certificate" (tutorial, day, whole days to the certificate).
+RollupKey = tuple[str, tuple[object, ...]]
+RollupCounts = dict[RollupKey, dict[str, int]]
 
 
-@dataclass(frozen=True, order=True)
-class CohortKey:
-    """What the `tutorial_cohort_days` rollup counts one pair under: the UTC day it started, how
-    many chapters it has completed, whole days (floored) from the start to completing every
-    chapter and to the certificate (None: not yet), and its quizzes (`NONE_PASSED`: no quiz
-    recorded, `SOME_FAILED`, `ALL_PASSED`)."""
-
-    tutorial_id: str
-    day: datetime
-    chapters_completed: int
-    days_to_complete: int
-    days_to_certificate: int
-    quizzes: int
-
-    def row(self) -> dict[str, object]:
-        return {
-            "tutorial_id": self.tutorial_id,
-            "day": self.day,
-            "chapters_completed": self.chapters_completed,
-            "days_to_complete": None if self.days_to_complete < 0 else self.days_to_complete,
-            "days_to_certificate": None
-            if self.days_to_certificate < 0
-            else self.days_to_certificate,
-            "quizzes": self.quizzes,
-        }
+def _whole_days(start: datetime, end: datetime | None) -> int | None:
+    """Whole days from `start` to `end` (floored, at least 0); None without an `end`."""
+    return None if end is None else max(0, (end - start) // DAY)
 
 
-def _whole_days(start: datetime, end: datetime | None) -> int:
-    """Whole days from `start` to `end`, at least 0; -1 for no `end` (sorts, unlike None)."""
-    return -1 if end is None else max(0, (end - start) // DAY)
-
-
-def cohort_key(state: ProgressState) -> CohortKey | None:
-    """The pair's rollup key; None for a pair with no progress (or no start yet)."""
+def cohort_counts(state: ProgressState) -> RollupCounts:
+    """What the pair adds to the completion-trend rollups (`tutorial_cohort_days`,
+    `tutorial_chapter_days`, `tutorial_certificate_days`): counted under the UTC day it started;
+    completed and certified within each of `WITHIN_DAYS` (whole days, floored); whether it has a
+    quiz score and whether every quiz is passed; its chapters completed; its whole days to the
+    certificate when under `CERTIFICATE_DAYS`. Nothing for a pair with no progress."""
     if not state.exists or state.started_at is None:
-        return None
+        return {}
     start = state.started_at.astimezone(UTC)
-    if not state.quizzes:
-        quizzes = NONE_PASSED
-    elif all(q.passed for q in state.quizzes.values()):
-        quizzes = ALL_PASSED
-    else:
-        quizzes = SOME_FAILED
-    return CohortKey(
-        tutorial_id=state.tutorial_id,
-        day=start.replace(hour=0, minute=0, second=0, microsecond=0),
-        chapters_completed=state.chapters_completed,
-        days_to_complete=_whole_days(start, state.completed_at),
-        days_to_certificate=_whole_days(
-            start, None if state.certificate is None else state.certificate.awarded_at
-        ),
-        quizzes=quizzes,
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    completed = _whole_days(start, state.completed_at)
+    certified = _whole_days(
+        start, None if state.certificate is None else state.certificate.awarded_at
     )
+    cohort = {"starters": 1}
+    for n in WITHIN_DAYS:
+        if completed is not None and completed < n:
+            cohort[f"completed_{n}d"] = 1
+        if certified is not None and certified < n:
+            cohort[f"certified_{n}d"] = 1
+    if state.quizzes:
+        cohort["quiz_takers"] = 1
+        if all(q.passed for q in state.quizzes.values()):
+            cohort["quizzes_passed"] = 1
+    counts: RollupCounts = {
+        ("cohort", (state.tutorial_id, day)): cohort,
+        ("chapters", (state.tutorial_id, day, state.chapters_completed)): {"learners": 1},
+    }
+    if certified is not None and certified < CERTIFICATE_DAYS:
+        counts[("certificate", (state.tutorial_id, day, certified))] = {"learners": 1}
+    return counts
+
+
+def add_counts(total: RollupCounts, counts: RollupCounts, sign: int = 1) -> RollupCounts:
+    """`total` plus (or, with `sign` −1, minus) `counts`, in place; returns `total`."""
+    for key, values in counts.items():
+        row = total.setdefault(key, {})
+        for column, value in values.items():
+            row[column] = row.get(column, 0) + sign * value
+    return total
+
+
+def cohort_moves(old: ProgressState, new: ProgressState) -> RollupCounts:
+    """The change in the rollups when the pair goes from `old` to `new`: counts that cancel out are
+    left out, so most chapter updates change nothing."""
+    deltas = add_counts(add_counts({}, cohort_counts(new)), cohort_counts(old), -1)
+    moved = {key: {c: v for c, v in row.items() if v} for key, row in deltas.items()}
+    return {key: row for key, row in moved.items() if row}
 
 
 def apply_chapter(

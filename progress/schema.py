@@ -298,32 +298,45 @@ learner_tutorial_days = Table(
     Column("user_id", Text, primary_key=True),
 )
 
-# Start cohorts: learners per tutorial, UTC day of their start (`tutorial_progress.started_at`) and
-# where they are now — chapters completed, whole days to completing every chapter and to the
-# certificate (NULL: not yet), quizzes (0 none recorded, 1 some not passed, 2 all passed). Kept
-# current in the write path (progress.store.move_cohort: a pair leaves its old key and joins its
-# new one in the same transaction), so the completion-trend queries never read progress rows.
-# (No check that `learners` ≥ 0: PostgreSQL checks an upsert's proposed row, the −1 of a move,
-# before it finds the conflict; tests compare the rollup with the progress rows instead.)
+# Completion trends, per tutorial and UTC day of the learners' start (`started_at`), so their
+# queries never read progress rows: kept current in the write path (a change moves the pair's
+# counts in the same transaction: progress.rules.cohort_moves, progress.store.count_cohorts), by
+# bulk loads and, for rows already there, by migration 0005. Counts that fall to 0 stay as rows.
+WITHIN_COLUMNS = [
+    Column(f"{kind}_{n}d", BigInteger, nullable=False, server_default="0")
+    for kind in ("completed", "certified")
+    for n in (1, 7, 14, 30, 60)
+]
+
+# One row per tutorial and start day: starters; completed every chapter / had the certificate
+# within 1, 7, 14, 30 and 60 whole days; with a quiz score, with every quiz passed.
 tutorial_cohort_days = Table(
     "tutorial_cohort_days",
     metadata,
-    Column("tutorial_id", Text, nullable=False),
-    Column("day", DateTime(timezone=True), nullable=False),
-    Column("chapters_completed", Integer, nullable=False),
-    Column("days_to_complete", Integer),
-    Column("days_to_certificate", Integer),
-    Column("quizzes", SmallInteger, nullable=False),
+    Column("tutorial_id", Text, primary_key=True),
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("starters", BigInteger, nullable=False, server_default="0"),
+    *WITHIN_COLUMNS,
+    Column("quiz_takers", BigInteger, nullable=False, server_default="0"),
+    Column("quizzes_passed", BigInteger, nullable=False, server_default="0"),
+)
+
+# The starters by how many chapters they have completed (where learners stop).
+tutorial_chapter_days = Table(
+    "tutorial_chapter_days",
+    metadata,
+    Column("tutorial_id", Text, primary_key=True),
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("chapters_completed", Integer, primary_key=True),
     Column("learners", BigInteger, nullable=False),
-    UniqueConstraint(
-        "tutorial_id",
-        "day",
-        "chapters_completed",
-        "days_to_complete",
-        "days_to_certificate",
-        "quizzes",
-        name="uq_tutorial_cohort_days_key",
-        postgresql_nulls_not_distinct=True,
-    ),
-    CheckConstraint("quizzes IN (0, 1, 2)", name="quizzes_known"),
+)
+
+# The certified starters by whole days from start to certificate, under 60 (for medians).
+tutorial_certificate_days = Table(
+    "tutorial_certificate_days",
+    metadata,
+    Column("tutorial_id", Text, primary_key=True),
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("days_to_certificate", Integer, primary_key=True),
+    Column("learners", BigInteger, nullable=False),
 )

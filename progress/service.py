@@ -50,7 +50,7 @@ from progress.rules import (
     apply_chapter,
     apply_quiz,
     award_certificate,
-    cohort_key,
+    cohort_moves,
     merge_states,
     stamp_moments,
     state_from_snapshot,
@@ -455,7 +455,7 @@ class ProgressService:
                 store.delete_progress(connection, progress_id)
             return old.to_progress()
         new = stamp_moments(old, changed, at=at)
-        store.move_cohort(connection, cohort_key(old), cohort_key(new))
+        store.count_cohorts(connection, cohort_moves(old, new))
         if new.exists:
             store.write_state(connection, progress_id, old, new, at=at)
         else:

@@ -33,15 +33,17 @@ from progress.models import ProgressSnapshot, snapshot_json
 from progress.rules import (
     CertificateState,
     ChapterState,
-    CohortKey,
     ProgressState,
     QuizState,
+    RollupCounts,
 )
 from progress.schema import (
     chapter_progress,
     progress_events,
     quiz_scores,
+    tutorial_certificate_days,
     tutorial_certificates,
+    tutorial_chapter_days,
     tutorial_cohort_days,
     tutorial_progress,
     tutorials,
@@ -158,11 +160,28 @@ _INSERT_CERTIFICATE = insert(tutorial_certificates)
 _UPDATE_AGGREGATES = update(tutorial_progress).where(
     tutorial_progress.c.id == bindparam("progress")
 )
-_cohort_upsert = pg_insert(tutorial_cohort_days)
-_MOVE_COHORT = _cohort_upsert.on_conflict_do_update(
-    constraint="uq_tutorial_cohort_days_key",
-    set_={"learners": tutorial_cohort_days.c.learners + _cohort_upsert.excluded.learners},
-)
+
+
+def _adding_upsert(
+    table: Table, keys: tuple[str, ...]
+) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    """An upsert that adds a row's counts to the stored ones, its key and count columns."""
+    counts = tuple(c.name for c in table.columns if c.name not in keys)
+    upsert = pg_insert(table)
+    statement = upsert.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: table.c[c] + upsert.excluded[c] for c in counts},
+    )
+    return statement, keys, counts
+
+
+_ROLLUPS = {
+    "cohort": _adding_upsert(tutorial_cohort_days, ("tutorial_id", "day")),
+    "chapters": _adding_upsert(tutorial_chapter_days, ("tutorial_id", "day", "chapters_completed")),
+    "certificate": _adding_upsert(
+        tutorial_certificate_days, ("tutorial_id", "day", "days_to_certificate")
+    ),
+}
 _DELETE_PROGRESS = delete(tutorial_progress).where(tutorial_progress.c.id == bindparam("progress"))
 _INSERT_EVENT = insert(progress_events).returning(progress_events.c.id)
 
@@ -329,24 +348,23 @@ def write_state(
     )
 
 
-def count_cohorts(connection: Connection, counts: dict[CohortKey, int]) -> None:
-    """Add `counts` (learners per key; negative to remove) to `tutorial_cohort_days`, in key
-    order: concurrent writers lock the rollup's rows in the same order, so they never deadlock."""
-    rows = [{**key.row(), "learners": n} for key, n in sorted(counts.items()) if n]
-    if rows:
-        connection.execute(_MOVE_COHORT, rows)
+def count_cohorts(connection: Connection, counts: RollupCounts) -> None:
+    """Add `counts` (`progress.rules.cohort_counts`/`cohort_moves`; negative to take away) to
+    the completion-trend rollups, row by row in key order: concurrent writers lock the rollups'
+    rows in the same order, so they never deadlock."""
+    for kind, (statement, keys, columns) in _ROLLUPS.items():
+        rows = [
+            {**dict(zip(keys, key, strict=True)), **{c: values.get(c, 0) for c in columns}}
+            for (row_kind, key), values in sorted(counts.items(), key=_in_order)
+            if row_kind == kind
+        ]
+        if rows:
+            connection.execute(statement, rows)
 
 
-def move_cohort(connection: Connection, old: CohortKey | None, new: CohortKey | None) -> None:
-    """The pair leaves its old rollup key and joins its new one (nothing when they are equal)."""
-    if old == new:
-        return
-    counts = {key: 0 for key in (old, new) if key is not None}
-    if old is not None:
-        counts[old] -= 1
-    if new is not None:
-        counts[new] += 1
-    count_cohorts(connection, counts)
+def _in_order(item: tuple[tuple[str, tuple[object, ...]], dict[str, int]]) -> tuple[str, ...]:
+    (kind, key), _ = item
+    return (kind, *(repr(part) for part in key))
 
 
 def _sync_children(

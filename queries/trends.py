@@ -13,10 +13,11 @@ Definitions (the README's "Completion trends" table says the same for product):
   of its period (a whole UTC day, week from Monday, or month) plus N days is past. Younger cohorts
   show blank, never 0 %.
 
-Every figure reads the `tutorial_cohort_days` rollup (one row per tutorial, start day and state,
-kept current by the service's writes), never progress rows. Each statement is built over a
-*source*: the rollup, or `progress_rows()` — the same columns computed from the raw rows — which
-the tests compare it with and `bench/trends.py` times as the naive baseline.
+Every figure reads three rollups per tutorial and UTC start day (`tutorial_cohort_days`,
+`tutorial_chapter_days`, `tutorial_certificate_days`, kept current by the service's writes),
+never progress rows. Each statement is built over a *source*: a rollup, or `progress_rows()` —
+the same columns computed from the raw rows — which the tests compare it with and
+`bench/trends.py` times as the naive baseline.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Select,
-    and_,
+    Table,
     case,
     exists,
     false,
@@ -47,16 +48,19 @@ from sqlalchemy import (
     tuple_,
 )
 
+from progress.rules import CERTIFICATE_DAYS, WITHIN_DAYS
 from progress.schema import (
     quiz_scores,
+    tutorial_certificate_days,
     tutorial_certificates,
+    tutorial_chapter_days,
     tutorial_cohort_days,
     tutorial_progress,
 )
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month")
-MILESTONES = (1, 7, 14, 30, 60)
+MILESTONES = WITHIN_DAYS  # the days the page offers: the ones the rollups count
 DAY = timedelta(days=1)
 ALL = "all tutorials"  # the tutorial column of a total row
 
@@ -72,21 +76,30 @@ def _whole_days(end: Any, start: Any) -> ColumnElement[Any]:
 
 
 def progress_rows() -> FromClause:
-    """`tutorial_cohort_days`'s columns computed from `tutorial_progress` (one learner a row):
-    what the rollup must equal, and the naive query the benchmark compares it with."""
+    """Every column of the three rollups computed from `tutorial_progress`, one learner a row:
+    what the rollups must equal, and the naive query the benchmark compares them with."""
     p, c = tutorial_progress, tutorial_certificates
+    completed = _whole_days(p.c.completed_at, p.c.started_at)
+    certified = _whole_days(c.c.awarded_at, p.c.started_at)
     has_quiz = exists().where(quiz_scores.c.progress_id == p.c.id)
     has_failed = exists().where(
         quiz_scores.c.progress_id == p.c.id, quiz_scores.c.passed.is_(False)
     )
+
+    def one_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return case((condition, 1), else_=0)
+
     return (
         select(
             p.c.tutorial_id,
             func.date_trunc("day", p.c.started_at, "UTC").label("day"),
+            literal(1).label("starters"),
+            *(one_if(completed < n).label(f"completed_{n}d") for n in WITHIN_DAYS),
+            *(one_if(certified < n).label(f"certified_{n}d") for n in WITHIN_DAYS),
+            one_if(has_quiz).label("quiz_takers"),
+            one_if(has_quiz & ~has_failed).label("quizzes_passed"),
             p.c.chapters_completed,
-            _whole_days(p.c.completed_at, p.c.started_at).label("days_to_complete"),
-            _whole_days(c.c.awarded_at, p.c.started_at).label("days_to_certificate"),
-            case((~has_quiz, 0), (has_failed, 1), else_=2).label("quizzes"),
+            case((certified < CERTIFICATE_DAYS, certified)).label("days_to_certificate"),
             literal(1).label("learners"),
         )
         .select_from(p.outerjoin(c, c.c.progress_id == p.c.id))
@@ -103,18 +116,27 @@ class Span:
     tutorials: tuple[str, ...] = ()
 
     def where(self, source: FromClause) -> list[ColumnElement[bool]]:
+        weight = source.c.starters if "starters" in source.c else source.c.learners
         conditions = [
             source.c.day >= self.start,
             source.c.day < self.end,
-            source.c.learners > 0,  # a rollup row everyone has moved on from
+            weight > 0,  # a rollup row everyone has moved on from
         ]
         if self.tutorials:
             conditions.append(source.c.tutorial_id.in_(self.tutorials))
         return conditions
 
 
-def _source(raw: bool) -> FromClause:
-    return progress_rows() if raw else tutorial_cohort_days
+Rollup = Literal["cohort", "chapters", "certificate"]
+_ROLLUPS: dict[Rollup, Table] = {
+    "cohort": tutorial_cohort_days,
+    "chapters": tutorial_chapter_days,
+    "certificate": tutorial_certificate_days,
+}
+
+
+def _source(rollup: Rollup, raw: bool) -> FromClause:
+    return progress_rows() if raw else _ROLLUPS[rollup]
 
 
 def _tutorial_or_all(source: FromClause) -> ColumnElement[Any]:
@@ -134,10 +156,18 @@ def _sum(learners: Any, condition: ColumnElement[bool] | None = None) -> ColumnE
     return func.coalesce(total, 0).cast(BigInteger)
 
 
-def _within(source: FromClause, column: str, days: int) -> ColumnElement[Any]:
-    return _sum(source.c.learners, source.c[column] < days).label(
-        f"{column.removeprefix('days_to_')}_{days}d"
-    )
+def _counted_within(days: int) -> int:
+    if days not in WITHIN_DAYS:
+        raise ValueError(f"Within {days} days is not counted; choose one of {WITHIN_DAYS}.")
+    return days
+
+
+def _within(source: FromClause, kind: str, days: int) -> ColumnElement[Any]:
+    """Learners completed (`kind` "completed") or certified within `days`, named `complete_7d` /
+    `certificate_7d`."""
+    days = _counted_within(days)
+    name = {"completed": "complete", "certified": "certificate"}[kind]
+    return _sum(source.c[f"{kind}_{days}d"]).label(f"{name}_{days}d")
 
 
 # -- start cohorts -----------------------------------------------------------------------------
@@ -150,15 +180,15 @@ def cohorts_statement(
     span's tutorials (`tutorial_id` = `ALL`): starters, and for each of `days` the learners who
     completed every chapter (`complete_7d`) and who had the certificate (`certificate_7d`) within
     that many days."""
-    source = _source(raw)
+    source = _source("cohort", raw)
     cohort = _cohort(source, period)
     return (
         select(
             cohort.label("cohort"),
             _tutorial_or_all(source),
-            _sum(source.c.learners).label("starters"),
-            *(_within(source, "days_to_complete", n) for n in days),
-            *(_within(source, "days_to_certificate", n) for n in days),
+            _sum(source.c.starters).label("starters"),
+            *(_within(source, "completed", n) for n in days),
+            *(_within(source, "certified", n) for n in days),
         )
         .where(*span.where(source))
         .group_by(func.grouping_sets(tuple_(cohort, source.c.tutorial_id), tuple_(cohort)))
@@ -224,7 +254,7 @@ def median_days_statement(
     median whole days from start to certificate of the learners who had it within `within` days,
     among those who have had `within` days — the lower median, the smallest d with at least half
     of them certified by day d."""
-    source = _source(raw)
+    source = _source("certificate", raw)
     cohort = [_cohort(source, period)] if period else []
     days = source.c.days_to_certificate
     counts = (
@@ -322,22 +352,18 @@ def summary_statement(span: Span, within: int, now: datetime, *, raw: bool = Fal
     started early enough to have had `within` whole days by `now`; of those, who completed
     and who had the certificate within `within` days; learners with a quiz score and those whose
     every quiz is passed."""
-    source = _source(raw)
+    source = _source("cohort", raw)
+    within = _counted_within(within)
     counted = _counted(source, within, now)
-    learners = source.c.learners
-
-    def total(condition: ColumnElement[bool], name: str) -> ColumnElement[Any]:
-        return _sum(learners, condition).label(name)
-
     return (
         select(
             _tutorial_or_all(source),
-            _sum(learners).label("starters"),
-            total(counted, "counted"),
-            total(and_(counted, source.c.days_to_complete < within), "completed"),
-            total(and_(counted, source.c.days_to_certificate < within), "certified"),
-            total(source.c.quizzes > 0, "quiz_takers"),
-            total(source.c.quizzes == 2, "quizzes_passed"),
+            _sum(source.c.starters).label("starters"),
+            _sum(source.c.starters, counted).label("counted"),
+            _sum(source.c[f"completed_{within}d"], counted).label("completed"),
+            _sum(source.c[f"certified_{within}d"], counted).label("certified"),
+            _sum(source.c.quiz_takers).label("quiz_takers"),
+            _sum(source.c.quizzes_passed).label("quizzes_passed"),
         )
         .where(*span.where(source))
         .group_by(func.grouping_sets(tuple_(source.c.tutorial_id), tuple_()))
@@ -347,7 +373,7 @@ def summary_statement(span: Span, within: int, now: datetime, *, raw: bool = Fal
 
 def chapter_reach_statement(span: Span, *, raw: bool = False) -> Select[Any]:
     """Per tutorial: learners by how many chapters they have completed."""
-    source = _source(raw)
+    source = _source("chapters", raw)
     return (
         select(
             source.c.tutorial_id,
