@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,7 +58,13 @@ def shoot(demo_arguments: tuple[str, ...], pages: dict[str, str]) -> None:
 
 
 def main() -> None:
-    shoot(("--learners", "2000", "--days", "30", "--seed", "7"), PAGES)
+    """Every page, or only those named: `python -m scripts.screenshots completion-trends`."""
+    only = set(sys.argv[1:])
+    pages = {name: path for name, path in PAGES.items() if not only or name in only}
+    if pages:
+        shoot(("--learners", "2000", "--days", "30", "--seed", "7"), pages)
+    if only and "completion-trends" not in only:
+        return
     # Completion trends needs months of starts: 180 days, compared around sql-basics' change.
     spec = DemoSpec(20_000, 180, 11, datetime.now(UTC).replace(second=0, microsecond=0))
     split = change_dates(spec)[IMPROVED].date().isoformat()
