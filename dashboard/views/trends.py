@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 from sqlalchemy import Select
 
 from dashboard import trend_charts
@@ -65,11 +64,10 @@ def panel(
     details: tuple[str, ...] = (),
 ) -> None:
     """A table with its CSV (recording the page's choices) and its SQL."""
-    table(
-        blank_when_missing(data if shown is None else shown),
-        column_config=column_config,
-        key=f"t-{name}",
-    )
+    display, texts = blank_when_missing(data if shown is None else shown)
+    config = {k: v for k, v in (column_config or {}).items() if k not in texts}
+    config |= {column: st.column_config.TextColumn(alignment="right") for column in texts}
+    table(display, column_config=config, key=f"t-{name}")
     csv_download(
         data,
         name,
@@ -89,12 +87,19 @@ def _cell_format(column: str) -> str:
     return "{:,.0f}"
 
 
-def blank_when_missing(data: pd.DataFrame) -> pd.DataFrame | Styler:
-    """Missing numbers (a cohort too young, no week before) as blank cells, not "None"."""
-    missing = [str(c) for c in data.columns if data[c].isna().any() and data[c].dtype != object]
-    if not missing:
-        return data
-    return data.style.format({column: _cell_format(column) for column in missing}, na_rep="")
+def blank_when_missing(data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Numbers with gaps (a cohort too young, no week before) as text with blank gaps — a grid
+    shows a missing number as "None" — and the names of the columns made text."""
+    missing = [
+        str(c)
+        for c in data.columns
+        if data[c].isna().any() and pd.api.types.is_numeric_dtype(data[c].dtype)
+    ]
+    texts = {
+        column: ["" if pd.isna(v) else _cell_format(column).format(v) for v in data[column]]
+        for column in missing
+    }
+    return data.assign(**texts), missing
 
 
 # -- choices (all in the URL) ------------------------------------------------------------------
