@@ -554,7 +554,7 @@ def learners_statement(
         )
         .select_from(p.outerjoin(c, c.c.progress_id == p.c.id))
         .where(*conditions)
-        .order_by(p.c.started_at, p.c.user_id, p.c.tutorial_id)
+        .order_by(p.c.started_at, p.c.tutorial_id, p.c.user_id)  # the index order: no sort
         .limit(limit)
     )
 
