@@ -23,6 +23,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import product
 from typing import Any
 
@@ -39,6 +40,16 @@ BUDGET_MS = 100.0
 WEEKS = (4, 13, 26, 52)
 WITHIN = (1, 14, 60)
 Build = Callable[[Span, trends.Period, int, datetime, bool], Select[Any]]
+
+
+def _learners(
+    who: trends.Who, s: Span, p: trends.Period, n: int, now: datetime, raw: bool
+) -> Select[Any]:
+    """The learners of the week three weeks before the span's end."""
+    week = s.end - timedelta(weeks=3)
+    return trends.learners_statement(week, week + timedelta(weeks=1), s.tutorials, who, n)
+
+
 QUERIES: dict[str, Build] = {
     "start cohorts (heat map, curves)": lambda s, p, n, now, raw: trends.cohorts_statement(
         s, p, raw=raw
@@ -59,9 +70,10 @@ QUERIES: dict[str, Build] = {
         s, raw=raw
     ),
     # Reads progress rows through their started_at index either way: no naive twin.
-    "learners behind a cell (a week)": lambda s, p, n, now, raw: trends.learners_statement(
-        s.end - timedelta(weeks=3), s.end - timedelta(weeks=2), s.tutorials, "not completed", n
-    ),
+    **{
+        f"learners behind a cell (a week, {who})": partial(_learners, who)
+        for who in ("started", "completed", "certified", "not completed")
+    },
 }
 
 

@@ -66,7 +66,12 @@ def panel(
     """A table with its CSV (recording the page's choices) and its SQL."""
     display, texts = blank_when_missing(data if shown is None else shown)
     config = {k: v for k, v in (column_config or {}).items() if k not in texts}
-    config |= {column: st.column_config.TextColumn(alignment="right") for column in texts}
+    config |= {
+        column: st.column_config.TextColumn(
+            (column_config or {}).get(column, {}).get("label"), alignment="right"
+        )
+        for column in texts
+    }
     table(display, column_config=config, key=f"t-{name}")
     csv_download(
         data,
@@ -84,6 +89,8 @@ def _cell_format(column: str) -> str:
         return "{:.1f} %"
     if column.endswith("_pts"):
         return "{:+.1f} pts"
+    if column.startswith("median_days"):
+        return "{:,.0f} d"
     return "{:,.0f}"
 
 
