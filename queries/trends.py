@@ -37,6 +37,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Table,
+    and_,
     case,
     exists,
     false,
@@ -531,16 +532,23 @@ def learners_statement(
 ) -> Select[Any]:
     """The learners who started in `[start, end)` in `tutorials` (empty: all) and, for
     `completed`/`certified`/`not completed`, who did (not) within `within` days; earliest start
-    first. Reads progress rows through their `started_at` index."""
+    first. Reads progress rows through their `started_at` index — or, for `certified`, the
+    certificates awarded from `start` to `end` + `within` days through theirs (few of a week's
+    starters may match, so scanning the starters would read them all)."""
     p, c = tutorial_progress, tutorial_certificates
     deadline = p.c.started_at + DAY * within
     condition: ColumnElement[bool] = {
         "started": true(),
         "completed": p.c.completed_at < deadline,
-        "certified": c.c.awarded_at < deadline,
+        "certified": and_(
+            c.c.awarded_at < deadline,
+            c.c.awarded_at >= start,
+            c.c.awarded_at < end + DAY * within,
+        ),
         "not completed": ~func.coalesce(p.c.completed_at < deadline, false()),
     }[who]
     conditions = [p.c.started_at >= start, p.c.started_at < end, condition]
+    joined = c.c.progress_id == p.c.id
     if tutorials:
         conditions.append(p.c.tutorial_id.in_(tuple(tutorials)))
     return (
@@ -552,7 +560,7 @@ def learners_statement(
             c.c.awarded_at.label("certificate_at"),
             p.c.completion_percentage,
         )
-        .select_from(p.outerjoin(c, c.c.progress_id == p.c.id))
+        .select_from(p.join(c, joined) if who == "certified" else p.outerjoin(c, joined))
         .where(*conditions)
         .order_by(p.c.started_at, p.c.tutorial_id, p.c.user_id)  # the index order: no sort
         .limit(limit)
