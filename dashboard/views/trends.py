@@ -439,20 +439,24 @@ def what_changed(choices: TrendChoices, tutorial_ids: list[str], now: datetime) 
 
 
 def learners_behind(choices: TrendChoices, cohorts: pd.DataFrame, tutorial_ids: list[str]) -> None:
-    n = choices.within
     st.header("Learners behind a figure")
+    st.caption(
+        "Any cell above: its cohort, tutorial, who (started, completed or certified — or not "
+        "completed — within N days) and N, the day of its column."
+    )
     starts = sorted(set(pd.to_datetime(cohorts["cohort"], utc=True)), reverse=True)
     fmt = COHORT_FORMATS[choices.period]
-    left, middle, right = st.columns(3)
-    start = left.selectbox("Cohort", starts, format_func=lambda c: f"{c:{fmt}}", key="trend_cell")
-    tutorial_id = middle.selectbox(
+    st.session_state.setdefault("trend_cell_days", choices.within)
+    columns = st.columns(4)
+    start = columns[0].selectbox(
+        "Cohort", starts, format_func=lambda c: f"{c:{fmt}}", key="trend_cell"
+    )
+    tutorial_id = columns[1].selectbox(
         "Tutorial", [ALL, *(choices.tutorials or tutorial_ids)], key="trend_cell_tutorial"
     )
-    who = right.selectbox(
-        "Who",
-        WHO,
-        key="trend_cell_who",
-        format_func=lambda w: w if w == "started" else f"{w} within {n} days",
+    who = columns[2].selectbox("Who", WHO, key="trend_cell_who")
+    n = columns[3].selectbox(
+        "Within (days)", MILESTONES, key="trend_cell_days", disabled=who == "started"
     )
     end = trends.period_end(pd.Timestamp(start), choices.period).to_pydatetime()
     tutorials = choices.tutorials if tutorial_id == ALL else (tutorial_id,)

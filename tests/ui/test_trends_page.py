@@ -82,3 +82,15 @@ def test_the_choices_round_trip_through_the_url(app_env: None, engine: Engine) -
     assert "Completion within 30 days, week by week" in [h.value for h in app.header]
     app.selectbox(key="trend_within").set_value(7).run()
     assert app.query_params["within"] == "7"
+
+
+def test_the_learners_behind_a_cell_each_link_to_the_console(app_env: None, engine: Engine) -> None:
+    demo(engine)
+    app = open_trends(period="month", weeks="13")
+    app.selectbox(key="trend_cell_who").set_value("completed").run()
+    app.selectbox(key="trend_cell_days").set_value(60).run()
+    assert not app.exception
+    learners = app.dataframe[-1].value
+    assert len(learners) > 0
+    assert learners["console"].str.startswith("console?user=learner-").all()
+    assert learners["completed_at"].notna().all()
