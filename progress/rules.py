@@ -33,6 +33,7 @@ from progress.models import (
     ProgressSnapshot,
     QuizScore,
 )
+from progress.schema import CERTIFICATE_DAYS, WITHIN_DAYS
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,6 @@ def stamp_moments(old: ProgressState, new: ProgressState, *, at: datetime) -> Pr
 
 
 DAY = timedelta(days=1)
-WITHIN_DAYS = (1, 7, 14, 30, 60)  # the "within N days" the rollups count (the page's choices)
-CERTIFICATE_DAYS = 60  # whole days to the certificate kept one by one (for medians), 0–59
 # A rollup row: (kind, key) → counts. Kinds: "cohort" (tutorial, day), "chapters" (tutorial, day,
 # chapters completed), "certificate" (tutorial, day, whole days to the certificate).
 RollupKey = tuple[str, tuple[object, ...]]

@@ -302,10 +302,12 @@ learner_tutorial_days = Table(
 # queries never read progress rows: kept current in the write path (a change moves the pair's
 # counts in the same transaction: progress.rules.cohort_moves, progress.store.count_cohorts), by
 # bulk loads and, for rows already there, by migration 0005. Counts that fall to 0 stay as rows.
+WITHIN_DAYS = (1, 7, 14, 30, 60)  # the "within N days" counted (the page's choices of N)
+CERTIFICATE_DAYS = 60  # whole days to the certificate kept one by one (for medians), 0–59
 WITHIN_COLUMNS = [
     Column(f"{kind}_{n}d", BigInteger, nullable=False, server_default="0")
     for kind in ("completed", "certified")
-    for n in (1, 7, 14, 30, 60)
+    for n in WITHIN_DAYS
 ]
 
 # One row per tutorial and start day: starters; completed every chapter / had the certificate

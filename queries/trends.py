@@ -49,8 +49,9 @@ from sqlalchemy import (
     tuple_,
 )
 
-from progress.rules import CERTIFICATE_DAYS, WITHIN_DAYS
 from progress.schema import (
+    CERTIFICATE_DAYS,
+    WITHIN_DAYS,
     quiz_scores,
     tutorial_certificate_days,
     tutorial_certificates,
