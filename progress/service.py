@@ -53,7 +53,9 @@ from progress.rules import (
     apply_chapter,
     apply_quiz,
     award_certificate,
+    cohort_moves,
     merge_states,
+    stamp_moments,
     state_from_snapshot,
 )
 from progress.schema import progress_events, tutorial_progress
@@ -521,11 +523,13 @@ class ProgressService:
     ) -> Progress:
         at = self._clock()
         progress_id, old = store.lock_state(connection, tutorial_id, user_id, at=at)
-        new = change(old)
-        if new is None or new == old:
+        changed = change(old)
+        if changed is None or changed == old:
             if not old.exists:
                 store.delete_progress(connection, progress_id)
             return old.to_progress()
+        new = stamp_moments(old, changed, at=at)
+        store.count_cohorts(connection, cohort_moves(old, new))
         if new.exists:
             store.write_state(connection, progress_id, old, new, at=at)
         else:

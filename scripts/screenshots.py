@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from progress.demo import IMPROVED, DemoSpec, change_dates
 from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, IDLE, ROOT, running_dashboard
 
 WIDTH = 1400
@@ -32,16 +35,13 @@ def whole_page(page: Page) -> None:
     page.wait_for_timeout(800)
 
 
-def main() -> None:
+def shoot(demo_arguments: tuple[str, ...], pages: dict[str, str]) -> None:
     target = ROOT / "docs" / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
-    with (
-        running_dashboard("--learners", "2000", "--days", "30", "--seed", "7") as dashboard,
-        sync_playwright() as playwright,
-    ):
+    with running_dashboard(*demo_arguments) as dashboard, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
-        for name, path in PAGES.items():
+        for name, path in pages.items():
             page.goto(dashboard.url + path)
             settle(page)
             if name == "progress-console":  # as support sees it, with the forms
@@ -55,6 +55,23 @@ def main() -> None:
             page.set_viewport_size({"width": WIDTH, "height": 1000})
             print(f"saved {Path(file).relative_to(ROOT)}")
         browser.close()
+
+
+def main() -> None:
+    """Every page, or only those named: `python -m scripts.screenshots completion-trends`."""
+    only = set(sys.argv[1:])
+    pages = {name: path for name, path in PAGES.items() if not only or name in only}
+    if pages:
+        shoot(("--learners", "2000", "--days", "30", "--seed", "7"), pages)
+    if only and "completion-trends" not in only:
+        return
+    # Completion trends needs months of starts: 180 days, compared around sql-basics' change.
+    spec = DemoSpec(20_000, 180, 11, datetime.now(UTC).replace(second=0, microsecond=0))
+    split = change_dates(spec)[IMPROVED].date().isoformat()
+    shoot(
+        ("--learners", "20000", "--days", "180", "--seed", "11", "--now", spec.now.isoformat()),
+        {"completion-trends": f"/trends?weeks=26&changed={IMPROVED}&split={split}"},
+    )
 
 
 if __name__ == "__main__":
