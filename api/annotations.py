@@ -14,6 +14,7 @@ from progress import routes
 from progress.annotations import MAX_TEXT_LENGTH, Annotation, add_annotation
 from progress.schema import ANNOTATION_KINDS
 from progress.service import ProgressService
+from progress.validation import line_json_schema
 
 _KINDS = ", ".join(ANNOTATION_KINDS)
 
@@ -22,14 +23,25 @@ class AnnotationRequest(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
 
     text: str = Field(
-        min_length=1, max_length=MAX_TEXT_LENGTH, description="One line, e.g. `deploy 2.4.1`"
+        min_length=1,
+        max_length=MAX_TEXT_LENGTH,
+        description="One line, e.g. `deploy 2.4.1`",
+        json_schema_extra=line_json_schema,
     )
-    kind: str = Field(default="note", description=f"One of {_KINDS}")
+    kind: str = Field(
+        default="note",
+        description=f"One of {_KINDS}",
+        json_schema_extra={"enum": list(ANNOTATION_KINDS)},
+    )
     at: AwareDatetime | None = Field(
-        default=None, strict=False, description="When (ISO 8601 with a zone); default now"
+        default=None,
+        strict=False,
+        description="When (ISO 8601 with a zone), at most 30 days ahead; default now",
     )
     ends_at: AwareDatetime | None = Field(
-        default=None, strict=False, description="The end, for a range; after `at`"
+        default=None,
+        strict=False,
+        description="The end, for a range: after `at`, at most 31 days later",
     )
 
 

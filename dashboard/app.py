@@ -33,11 +33,12 @@ migration = page("views/migration.py", "Migration & fallback", "sync")
 alerts = page("views/alerts.py", "Alerts", "notifications_active")
 learning = page("views/learning.py", "Learning activity", "school")
 certificates = page("views/certificates.py", "Certificates", "workspace_premium")
+trends = page("views/trends.py", "Completion trends", "trending_up")
 console = page("views/console/page.py", "Progress console", "support_agent", url_path="console")
 navigation = st.navigation(
     {
         "Monitor": [overview, api_health, migration, alerts],
-        "Analyse": [learning, certificates],
+        "Analyse": [learning, certificates, trends],
         "Support": [console],
     }
 )
@@ -60,7 +61,7 @@ if is_embedded():
 monitoring = navigation in (overview, api_health, migration, alerts)
 with database_guard():
     sidebar_filters(
-        window=navigation not in (console, alerts),
+        window=navigation not in (console, alerts, trends),
         tutorial=navigation in (learning, certificates, console),
         refresh=monitoring,
     )

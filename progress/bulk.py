@@ -9,7 +9,7 @@ PostgreSQL's binary COPY format, built column-wise with numpy instead of row by 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -17,7 +17,8 @@ import numpy.typing as npt
 import psycopg
 from sqlalchemy import Connection
 
-from progress.rules import ProgressState
+from progress.rules import ProgressState, RollupCounts, add_counts, cohort_counts, stamp_moments
+from progress.store import count_cohorts
 
 POSTGRES_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
@@ -32,6 +33,15 @@ class ImportedProgress:
     started_at: datetime
     chapter_times: dict[str, datetime]
     updated_at: datetime
+
+    def stamped(self) -> ProgressState:
+        """The state with its moments: started at `started_at` unless it says otherwise, and
+        completed (when every chapter is) at its own moment, else at `updated_at`."""
+        state = self.state
+        if state.started_at is None:
+            state = replace(state, started_at=self.started_at)
+        empty = ProgressState(state.tutorial_id, state.user_id)
+        return stamp_moments(empty, replace(state, exists=True), at=self.updated_at)
 
 
 def raw_connection(connection: Connection) -> psycopg.Connection[tuple[object, ...]]:
@@ -51,8 +61,10 @@ def copy_progress(
     """Insert every item (progress row, chapters, quizzes, certificate, one event); returns count.
 
     Ids are reserved from the identity sequence under a table lock, so concurrent service writes
-    stay safe and the children can reference their parent without a round trip per row.
+    stay safe and the children can reference their parent without a round trip per row. The
+    pairs are counted into the `tutorial_cohort_days` rollup in the same transaction.
     """
+    states = [item.stamped() for item in items]
     raw = raw_connection(connection)
     with raw.cursor() as cursor:
         cursor.execute("LOCK TABLE tutorial_progress IN SHARE ROW EXCLUSIVE MODE")
@@ -69,24 +81,27 @@ def copy_progress(
             cursor,
             "tutorial_progress (id, tutorial_id, user_id, completion_percentage,"
             " chapters_completed, total_chapters, declared_total_chapters, total_watch_time,"
-            " certificate_eligible, certificate_earned, last_watched_at, created_at, updated_at)",
+            " certificate_eligible, certificate_earned, last_watched_at, created_at, updated_at,"
+            " started_at, completed_at)",
             (
                 (
                     progress_id,
-                    item.state.tutorial_id,
-                    item.state.user_id,
-                    item.state.completion_percentage,
-                    item.state.chapters_completed,
-                    item.state.total_chapters,
-                    item.state.declared_total_chapters,
-                    item.state.total_watch_time,
-                    item.state.certificate_eligible,
-                    item.state.certificate is not None,
-                    item.state.last_watched_at,
+                    state.tutorial_id,
+                    state.user_id,
+                    state.completion_percentage,
+                    state.chapters_completed,
+                    state.total_chapters,
+                    state.declared_total_chapters,
+                    state.total_watch_time,
+                    state.certificate_eligible,
+                    state.certificate is not None,
+                    state.last_watched_at,
                     item.started_at,
                     item.updated_at,
+                    state.started_at,
+                    state.completed_at,
                 )
-                for progress_id, item in zip(ids, items, strict=True)
+                for progress_id, item, state in zip(ids, items, states, strict=True)
             ),
         )
         _copy(
@@ -143,11 +158,15 @@ def copy_progress(
                     actor,
                     reason,
                     None,
-                    item.state.to_snapshot().model_dump_json(by_alias=True),
+                    state.to_snapshot().model_dump_json(by_alias=True),
                 )
-                for item in items
+                for item, state in zip(items, states, strict=True)
             ),
         )
+    counts: RollupCounts = {}
+    for state in states:
+        add_counts(counts, cohort_counts(state))
+    count_cohorts(connection, counts)
     return len(items)
 
 

@@ -9,7 +9,10 @@ numpy and loaded with COPY (see `progress.bulk`).
 What it contains:
 - a catalog of tutorials (4–12 chapters, 1–3 quizzes each);
 - learners who start 1–4 tutorials and drop off along the chapters (one tutorial has an obvious
-  drop at one chapter); unfinished chapters stop somewhere in the video; quiz retries; certificates
+  drop at one chapter), with completion trends to find: `sql-basics` got better half-way through
+  the data (`CHANGES`), `python-intro` gets better steadily, and `docker-101` got worse two thirds
+  of the way through (its chapter 2 started losing learners); unfinished chapters stop
+  somewhere in the video; quiz retries; certificates
   for learners who finished everything, and a few support overrides; some learners inactive for a
   week or more mid-tutorial;
 - `api_logs` with a daily cycle and a few incidents (5xx and latency spikes), so some days miss
@@ -20,6 +23,7 @@ What it contains:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import get_args
@@ -36,6 +40,7 @@ from progress.rules import (
     apply_chapter,
     apply_quiz,
     award_certificate,
+    stamp_moments,
 )
 from progress.schema import tutorial_progress, tutorials
 from progress.service import ProgressService
@@ -63,6 +68,7 @@ TOPICS = (
 _ROUTES: tuple[tuple[str, str], ...] = (*routes.PROGRESS_ENDPOINTS, ("GET", routes.HEALTH))
 _ROUTE_WEIGHTS = np.array([0.38, 0.01, 0.42, 0.07, 0.02, 0.03, 0.04, 0.03])
 MAX_LEARNERS = 10_000_000
+LEARNERS_PER_LOAD = 50_000  # loaded (and held in memory) at a time
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,35 @@ def catalog(rng: np.random.Generator) -> list[Tutorial]:
     return tutorials_
 
 
+IMPROVED, IMPROVING, WORSENED = "sql-basics", "python-intro", "docker-101"
+
+
+def change_dates(spec: DemoSpec) -> dict[str, datetime]:
+    """The UTC midnights when the demo's two tutorials changed: `sql-basics` for the better
+    half-way through the data, `docker-101` for the worse two thirds of the way."""
+    midnight = spec.start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        IMPROVED: midnight + timedelta(days=spec.days // 2),
+        WORSENED: midnight + timedelta(days=spec.days * 2 // 3),
+    }
+
+
+def continue_chance(
+    spec: DemoSpec, tutorial: Tutorial, chapter: int, started_at: datetime
+) -> float:
+    """The chance that a learner who started at `started_at` completes `chapter`."""
+    if chapter == tutorial.drop_chapter:
+        return 0.55
+    changes = change_dates(spec)
+    if tutorial.tutorial_id == IMPROVED:
+        return 0.95 if started_at >= changes[IMPROVED] else 0.84
+    if tutorial.tutorial_id == IMPROVING:
+        return 0.82 + 0.14 * (started_at - spec.start) / (spec.now - spec.start)
+    if tutorial.tutorial_id == WORSENED and chapter == 2 and started_at >= changes[WORSENED]:
+        return 0.6
+    return 0.9
+
+
 def learner_id(number: int) -> str:
     return f"learner-{number:06d}"
 
@@ -143,20 +178,24 @@ def _learner_progress(
     started_at = spec.start + timedelta(seconds=float(rng.uniform(0, span * 0.97)))
     at = started_at
     declared = tutorial.chapters if rng.random() < 0.5 else None
-    state = ProgressState(tutorial.tutorial_id, user, catalog_total_chapters=tutorial.chapters)
+    state = ProgressState(
+        tutorial.tutorial_id,
+        user,
+        catalog_total_chapters=tutorial.chapters,
+        started_at=started_at,
+    )
     chapter_times: dict[str, datetime] = {}
     inactive = rng.random() < 0.12  # stops for a week or more at some point
     for number in range(1, tutorial.chapters + 1):
         chapter_id = f"ch-{number:02d}"
-        continue_chance = 0.55 if number == tutorial.drop_chapter else 0.9
-        finished = rng.random() < continue_chance
+        finished = rng.random() < continue_chance(spec, tutorial, number, started_at)
         length = tutorial.chapter_seconds[number - 1]
         position = length if finished else float(rng.uniform(0.05, 0.95)) * length
         watch = position * float(rng.uniform(1.0, 1.4))
         at += timedelta(minutes=float(rng.exponential(600)))
         if at > spec.now:  # the learner has not got this far yet
             break
-        state = apply_chapter(
+        watched = apply_chapter(
             state,
             chapter_id=chapter_id,
             watch_time=round(watch, 1),
@@ -165,6 +204,7 @@ def _learner_progress(
             total_chapters=declared,
             at=at,
         )
+        state = stamp_moments(state, watched, at=at)
         chapter_times[chapter_id] = at
         if not finished or (inactive and number >= 2 and rng.random() < 0.3):
             break
@@ -212,17 +252,23 @@ def _last_activity(state: ProgressState, started_at: datetime) -> datetime:
     )
 
 
-def learner_progress(spec: DemoSpec, tutorials_: list[Tutorial]) -> list[ImportedProgress]:
+def learner_progress(
+    spec: DemoSpec, tutorials_: list[Tutorial], *, chunk: int | None = None
+) -> Iterator[list[ImportedProgress]]:
+    """Every learner's progress, in lists of the pairs of at most `chunk` learners (all at once by
+    default), so a million learners never sit in memory together. The same data for any chunk."""
     rng = np.random.default_rng([spec.seed, 1])
-    items: list[ImportedProgress] = []
-    for number in range(1, spec.learners + 1):
-        count = int(rng.integers(1, 5))
-        chosen = rng.choice(len(tutorials_), size=min(count, len(tutorials_)), replace=False)
-        for index in sorted(int(i) for i in chosen):
-            item = _learner_progress(rng, spec, tutorials_[index], learner_id(number))
-            if item.state.chapters:  # a learner who has not started yet has no progress row
-                items.append(item)
-    return items
+    size = chunk or spec.learners
+    for first in range(1, spec.learners + 1, size):
+        items: list[ImportedProgress] = []
+        for number in range(first, min(first + size, spec.learners + 1)):
+            count = int(rng.integers(1, 5))
+            chosen = rng.choice(len(tutorials_), size=min(count, len(tutorials_)), replace=False)
+            for index in sorted(int(i) for i in chosen):
+                item = _learner_progress(rng, spec, tutorials_[index], learner_id(number))
+                if item.state.chapters:  # a learner who has not started yet has no progress row
+                    items.append(item)
+        yield items
 
 
 def _incidents(rng: np.random.Generator, spec: DemoSpec) -> list[tuple[float, float]]:
@@ -284,15 +330,17 @@ def api_log_columns(spec: DemoSpec) -> tuple[ApiLogColumns, list[tuple[float, fl
     return columns, incidents
 
 
+Start = tuple[datetime, str, str]  # when a learner started a tutorial: (at, user, tutorial)
+
+
 def client_event_rows(
-    spec: DemoSpec, items: list[ImportedProgress], incidents: list[tuple[float, float]]
+    spec: DemoSpec, starts: list[Start], incidents: list[tuple[float, float]]
 ) -> list[tuple[object, ...]]:
     """Migration outcomes (mostly successful) and local-fallback operations."""
     rng = np.random.default_rng([spec.seed, 3])
     rows: list[tuple[object, ...]] = []
-    for item in items:
+    for at, user_id, tutorial_id in starts:
         if rng.random() < 0.3:  # this learner had progress in localStorage to migrate
-            at = item.started_at
             records = int(rng.integers(1, 31))
             rows.append(
                 (
@@ -302,8 +350,8 @@ def client_event_rows(
                     None,
                     None,
                     records,
-                    item.state.user_id,
-                    item.state.tutorial_id,
+                    user_id,
+                    tutorial_id,
                 )
             )
             failed = rng.random() < 0.05
@@ -318,8 +366,8 @@ def client_event_rows(
                     None,
                     reason,
                     records,
-                    item.state.user_id,
-                    item.state.tutorial_id,
+                    user_id,
+                    tutorial_id,
                 )
             )
     seconds = _daily_cycle(rng, spec.days, int(spec.api_log_rows * 0.015))
@@ -357,14 +405,16 @@ def load_demo_data(engine: Engine, spec: DemoSpec) -> DemoSummary:
                 for t in tutorials_
             ],
         )
-    items = learner_progress(spec, tutorials_)
-    ProgressService(engine).import_progress(items, actor=ACTOR, reason="demo data")
+    starts: list[Start] = []
+    for items in learner_progress(spec, tutorials_, chunk=LEARNERS_PER_LOAD):
+        ProgressService(engine).import_progress(items, actor=ACTOR, reason="demo data")
+        starts.extend((i.started_at, i.state.user_id, i.state.tutorial_id) for i in items)
     columns, incidents = api_log_columns(spec)
-    events = client_event_rows(spec, items, incidents)
+    events = client_event_rows(spec, starts, incidents)
     with engine.begin() as connection:
         copy_api_logs(connection, columns)
         copy_client_events(connection, events)
-    return DemoSummary(len(tutorials_), len(items), len(columns.timestamps), len(events))
+    return DemoSummary(len(tutorials_), len(starts), len(columns.timestamps), len(events))
 
 
 def has_progress(engine: Engine) -> bool:

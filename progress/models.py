@@ -75,6 +75,12 @@ class ProgressSnapshot(Progress):
 
     certificate: Certificate | None = None
     declared_total_chapters: int | None = None
+    started_at: AwareDatetime | None = Field(
+        default=None, description="The pair's first progress (kept through a restore)"
+    )
+    completed_at: AwareDatetime | None = Field(
+        default=None, description="When every chapter was complete; None while not"
+    )
 
     def to_progress(self) -> Progress:
         # The fields were validated when the snapshot was built; copy them without re-validating.

@@ -16,12 +16,18 @@ every rule lives here once and is unit-tested without a database:
 - A change that leaves the state as it was is no change: the service writes nothing for it.
 - `certificate_eligible`: total > 0, every chapter complete, every recorded quiz passed.
 - Migration (`merge_states`): a client's offline copy is merged in without losing either side.
+- Moments (`stamp_moments`): `started_at` is the pair's first progress and survives every change
+  but a reset (a restore puts the snapshot's start back); `completed_at` is the moment every
+  chapter was first complete, and is cleared while the tutorial is not complete (a new chapter
+  in the total, a reset).
+- Cohort counts (`cohort_counts`, `cohort_moves`): what the pair adds to the completion-trend
+  rollups, and how a change moves it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from progress.errors import NotEligible
@@ -33,6 +39,7 @@ from progress.models import (
     QuizScore,
     Source,
 )
+from progress.schema import CERTIFICATE_DAYS, WITHIN_DAYS
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ class ProgressState:
     catalog_total_chapters: int | None = None
     last_watched_at: datetime | None = None
     exists: bool = False
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
 
     @property
     def total_chapters(self) -> int:
@@ -92,6 +101,11 @@ class ProgressState:
         if total <= 0:
             return 0.0
         return min(100.0, round(self.chapters_completed * 100 / total, 2))
+
+    @property
+    def all_chapters_completed(self) -> bool:
+        total = self.total_chapters
+        return total > 0 and self.chapters_completed >= total
 
     @property
     def total_watch_time(self) -> float:
@@ -158,6 +172,8 @@ class ProgressState:
             last_watched_at=self.last_watched_at,
             certificate=certificate,
             declared_total_chapters=self.declared_total_chapters,
+            started_at=self.started_at,
+            completed_at=self.completed_at,
         )
 
     def to_progress(self) -> Progress:
@@ -191,6 +207,8 @@ def state_from_snapshot(
         catalog_total_chapters=catalog_total_chapters,
         last_watched_at=snapshot.last_watched_at,
         exists=True,
+        started_at=snapshot.started_at,
+        completed_at=snapshot.completed_at,
     )
 
 
@@ -214,6 +232,86 @@ def declared_total(
     if support or total_chapters >= floor:
         return total_chapters
     return state.declared_total_chapters
+
+
+def stamp_moments(old: ProgressState, new: ProgressState, *, at: datetime) -> ProgressState:
+    """`new` with its start and completion moments kept true after a change at `at`.
+
+    - `started_at`: the new state's own (a restored snapshot's), else the old one's, else `at`
+      (this change is the pair's first progress). Snapshots written before the moments were kept
+      carry none, so a restore of one starts the pair at the restore.
+    - `completed_at`: None unless every chapter is complete; then the new state's own (kept from
+      before, or a restored snapshot's), else `at` (this change completed the last chapter).
+    """
+    if not new.exists:
+        return new
+    started_at = new.started_at or old.started_at or at
+    completed_at = (new.completed_at or at) if new.all_chapters_completed else None
+    if started_at == new.started_at and completed_at == new.completed_at:
+        return new
+    return replace(new, started_at=started_at, completed_at=completed_at)
+
+
+DAY = timedelta(days=1)
+# A rollup row: (kind, key) → counts. Kinds: "cohort" (tutorial, day), "chapters" (tutorial, day,
+# chapters completed), "certificate" (tutorial, day, whole days to the certificate).
+RollupKey = tuple[str, tuple[object, ...]]
+RollupCounts = dict[RollupKey, dict[str, int]]
+
+
+def _whole_days(start: datetime, end: datetime | None) -> int | None:
+    """Whole days from `start` to `end` (floored, at least 0); None without an `end`."""
+    return None if end is None else max(0, (end - start) // DAY)
+
+
+def cohort_counts(state: ProgressState) -> RollupCounts:
+    """What the pair adds to the completion-trend rollups (`tutorial_cohort_days`,
+    `tutorial_chapter_days`, `tutorial_certificate_days`): counted under the UTC day it started;
+    completed and certified within each of `WITHIN_DAYS` (whole days, floored); whether it has a
+    quiz score and whether every quiz is passed; its chapters completed; its whole days to the
+    certificate when under `CERTIFICATE_DAYS`. Nothing for a pair with no progress."""
+    if not state.exists or state.started_at is None:
+        return {}
+    start = state.started_at.astimezone(UTC)
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    completed = _whole_days(start, state.completed_at)
+    certified = _whole_days(
+        start, None if state.certificate is None else state.certificate.awarded_at
+    )
+    cohort = {"starters": 1}
+    for n in WITHIN_DAYS:
+        if completed is not None and completed < n:
+            cohort[f"completed_{n}d"] = 1
+        if certified is not None and certified < n:
+            cohort[f"certified_{n}d"] = 1
+    if state.quizzes:
+        cohort["quiz_takers"] = 1
+        if all(q.passed for q in state.quizzes.values()):
+            cohort["quizzes_passed"] = 1
+    counts: RollupCounts = {
+        ("cohort", (state.tutorial_id, day)): cohort,
+        ("chapters", (state.tutorial_id, day, state.chapters_completed)): {"learners": 1},
+    }
+    if certified is not None and certified < CERTIFICATE_DAYS:
+        counts[("certificate", (state.tutorial_id, day, certified))] = {"learners": 1}
+    return counts
+
+
+def add_counts(total: RollupCounts, counts: RollupCounts, sign: int = 1) -> RollupCounts:
+    """`total` plus (or, with `sign` −1, minus) `counts`, in place; returns `total`."""
+    for key, values in counts.items():
+        row = total.setdefault(key, {})
+        for column, value in values.items():
+            row[column] = row.get(column, 0) + sign * value
+    return total
+
+
+def cohort_moves(old: ProgressState, new: ProgressState) -> RollupCounts:
+    """The change in the rollups when the pair goes from `old` to `new`: counts that cancel out are
+    left out, so most chapter updates change nothing."""
+    deltas = add_counts(add_counts({}, cohort_counts(new)), cohort_counts(old), -1)
+    moved = {key: {c: v for c, v in row.items() if v} for key, row in deltas.items()}
+    return {key: row for key, row in moved.items() if row}
 
 
 def apply_chapter(

@@ -78,6 +78,10 @@ tutorial_progress = Table(
     Column("last_watched_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The pair's first progress (a restore keeps it) and the moment every chapter was complete
+    # (NULL while not): the moments completion trends count from (progress.rules.stamp_moments).
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_at", DateTime(timezone=True)),
     UniqueConstraint("tutorial_id", "user_id"),
     CheckConstraint("completion_percentage BETWEEN 0 AND 100", name="completion_percentage_range"),
     CheckConstraint("chapters_completed >= 0", name="chapters_completed_non_negative"),
@@ -93,6 +97,8 @@ tutorial_progress = Table(
         "user_id",
         postgresql_ops={"user_id": "text_pattern_ops"},
     ),
+    # The learners behind a cohort cell: who started when (in one tutorial or all).
+    Index("ix_tutorial_progress_started_at_tutorial_id", "started_at", "tutorial_id"),
 )
 
 chapter_progress = Table(
@@ -392,4 +398,49 @@ alerts = Table(
         postgresql_where=text("resolved_at IS NULL"),
     ),
     Index("ix_alerts_fired_at", "fired_at"),
+)
+
+# Completion trends, per tutorial and UTC day of the learners' start (`started_at`), so their
+# queries never read progress rows: kept current in the write path (a change moves the pair's
+# counts in the same transaction: progress.rules.cohort_moves, progress.store.count_cohorts), by
+# bulk loads and, for rows already there, by migration 0005. Counts that fall to 0 stay as rows.
+WITHIN_DAYS = (1, 7, 14, 30, 60)  # the "within N days" counted (the page's choices of N)
+CERTIFICATE_DAYS = 60  # whole days to the certificate kept one by one (for medians), 0–59
+WITHIN_COLUMNS = [
+    Column(f"{kind}_{n}d", BigInteger, nullable=False, server_default="0")
+    for kind in ("completed", "certified")
+    for n in WITHIN_DAYS
+]
+
+# One row per tutorial and start day: starters; completed every chapter / had the certificate
+# within 1, 7, 14, 30 and 60 whole days; with a quiz score, with every quiz passed.
+tutorial_cohort_days = Table(
+    "tutorial_cohort_days",
+    metadata,
+    Column("tutorial_id", Text, primary_key=True),
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("starters", BigInteger, nullable=False, server_default="0"),
+    *WITHIN_COLUMNS,
+    Column("quiz_takers", BigInteger, nullable=False, server_default="0"),
+    Column("quizzes_passed", BigInteger, nullable=False, server_default="0"),
+)
+
+# The starters by how many chapters they have completed (where learners stop).
+tutorial_chapter_days = Table(
+    "tutorial_chapter_days",
+    metadata,
+    Column("tutorial_id", Text, primary_key=True),
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("chapters_completed", Integer, primary_key=True),
+    Column("learners", BigInteger, nullable=False),
+)
+
+# The certified starters by whole days from start to certificate, under 60 (for medians).
+tutorial_certificate_days = Table(
+    "tutorial_certificate_days",
+    metadata,
+    Column("tutorial_id", Text, primary_key=True),
+    Column("day", DateTime(timezone=True), primary_key=True),
+    Column("days_to_certificate", Integer, primary_key=True),
+    Column("learners", BigInteger, nullable=False),
 )

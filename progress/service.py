@@ -53,7 +53,9 @@ from progress.rules import (
     apply_chapter,
     apply_quiz,
     award_certificate,
+    cohort_moves,
     merge_states,
+    stamp_moments,
     state_from_snapshot,
 )
 from progress.schema import progress_events, tutorial_progress
@@ -146,6 +148,7 @@ class ProgressService:
         """How many learner–tutorial pairs `find_learners(user_id_prefix)` would list without its
         limit, counted up to `up_to` (a one-letter prefix can match millions)."""
         prefix = check_id("user_id", user_id_prefix)
+        up_to = check_limit(up_to, maximum=MAX_READ_LIMIT)
 
         def read() -> int:
             with self.engine.connect() as connection:
@@ -427,6 +430,8 @@ class ProgressService:
         tutorial_id = check_id("tutorial_id", tutorial_id)
         user_id = check_id("user_id", user_id)
         upload = check_upload(tutorial_id, user_id, client)
+        if on_recorded is not None and not callable(on_recorded):
+            raise InvalidInput("on_recorded", "on_recorded must be a function or None.")
         records = len(upload.chapter_progress) + len(upload.quiz_scores)
 
         recorded = False
@@ -518,11 +523,13 @@ class ProgressService:
     ) -> Progress:
         at = self._clock()
         progress_id, old = store.lock_state(connection, tutorial_id, user_id, at=at)
-        new = change(old)
-        if new is None or new == old:
+        changed = change(old)
+        if changed is None or changed == old:
             if not old.exists:
                 store.delete_progress(connection, progress_id)
             return old.to_progress()
+        new = stamp_moments(old, changed, at=at)
+        store.count_cohorts(connection, cohort_moves(old, new))
         if new.exists:
             store.write_state(connection, progress_id, old, new, at=at)
         else:

@@ -30,13 +30,22 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from progress.models import ProgressSnapshot, snapshot_json
-from progress.rules import CertificateState, ChapterState, ProgressState, QuizState
+from progress.rules import (
+    CertificateState,
+    ChapterState,
+    ProgressState,
+    QuizState,
+    RollupCounts,
+)
 from progress.schema import (
     chapter_progress,
     client_events,
     progress_events,
     quiz_scores,
+    tutorial_certificate_days,
     tutorial_certificates,
+    tutorial_chapter_days,
+    tutorial_cohort_days,
     tutorial_progress,
     tutorials,
 )
@@ -80,6 +89,7 @@ _CREATE = (
         user_id=bindparam("user_id"),
         created_at=bindparam("at"),
         updated_at=bindparam("at"),
+        started_at=bindparam("at"),
     )
     .on_conflict_do_nothing()
     .returning(tutorial_progress.c.id)
@@ -91,6 +101,8 @@ _LOAD = (
         tutorial_progress.c.id,
         tutorial_progress.c.declared_total_chapters,
         tutorial_progress.c.last_watched_at,
+        tutorial_progress.c.started_at,
+        tutorial_progress.c.completed_at,
         select(tutorials.c.total_chapters)
         .where(tutorials.c.tutorial_id == tutorial_progress.c.tutorial_id)
         .scalar_subquery()
@@ -153,6 +165,28 @@ _INSERT_CERTIFICATE = insert(tutorial_certificates)
 _UPDATE_AGGREGATES = update(tutorial_progress).where(
     tutorial_progress.c.id == bindparam("progress")
 )
+
+
+def _adding_upsert(
+    table: Table, keys: tuple[str, ...]
+) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    """An upsert that adds a row's counts to the stored ones, its key and count columns."""
+    counts = tuple(c.name for c in table.columns if c.name not in keys)
+    upsert = pg_insert(table)
+    statement = upsert.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: table.c[c] + upsert.excluded[c] for c in counts},
+    )
+    return statement, keys, counts
+
+
+_ROLLUPS = {
+    "cohort": _adding_upsert(tutorial_cohort_days, ("tutorial_id", "day")),
+    "chapters": _adding_upsert(tutorial_chapter_days, ("tutorial_id", "day", "chapters_completed")),
+    "certificate": _adding_upsert(
+        tutorial_certificate_days, ("tutorial_id", "day", "days_to_certificate")
+    ),
+}
 _DELETE_PROGRESS = delete(tutorial_progress).where(tutorial_progress.c.id == bindparam("progress"))
 _INSERT_EVENT = insert(progress_events).returning(progress_events.c.id)
 _INSERT_CLIENT_EVENT = insert(client_events)
@@ -236,6 +270,8 @@ def _load(
         catalog_total_chapters=parent.catalog_total_chapters,
         last_watched_at=parent.last_watched_at,
         exists=True,
+        started_at=parent.started_at,
+        completed_at=parent.completed_at,
     )
 
 
@@ -312,8 +348,29 @@ def write_state(
             "certificate_earned": new.certificate is not None,
             "last_watched_at": new.last_watched_at,
             "updated_at": at,
+            "started_at": new.started_at,
+            "completed_at": new.completed_at,
         },
     )
+
+
+def count_cohorts(connection: Connection, counts: RollupCounts) -> None:
+    """Add `counts` (`progress.rules.cohort_counts`/`cohort_moves`; negative to take away) to
+    the completion-trend rollups, row by row in key order: concurrent writers lock the rollups'
+    rows in the same order, so they never deadlock."""
+    for kind, (statement, keys, columns) in _ROLLUPS.items():
+        rows = [
+            {**dict(zip(keys, key, strict=True)), **{c: values.get(c, 0) for c in columns}}
+            for (row_kind, key), values in sorted(counts.items(), key=_in_order)
+            if row_kind == kind
+        ]
+        if rows:
+            connection.execute(statement, rows)
+
+
+def _in_order(item: tuple[tuple[str, tuple[object, ...]], dict[str, int]]) -> tuple[str, ...]:
+    (kind, key), _ = item
+    return (kind, *(repr(part) for part in key))
 
 
 def _sync_children(

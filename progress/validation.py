@@ -95,6 +95,18 @@ def text_pattern() -> str:
     return f"^[^{_unicode_classes()[1]}]*$"
 
 
+def line_pattern() -> str:
+    """One line of text that is not blank, without control or format characters (tabs and line
+    breaks included): an annotation's text. For the OpenAPI document."""
+    control, _, space = _unicode_classes()
+    return f"^[^{control}]*[^{control}{space}][^{control}]*$"
+
+
+def line_json_schema(schema: dict[str, Any]) -> None:
+    """`json_schema_extra` of a one-line text field: the pattern `line_pattern` describes."""
+    schema["pattern"] = line_pattern()
+
+
 def id_json_schema(schema: dict[str, Any]) -> None:
     """`json_schema_extra` of an id field: the pattern `check_id` enforces."""
     schema["pattern"] = id_pattern()

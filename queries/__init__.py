@@ -89,6 +89,21 @@ connection, now)` → `SloStatus` (state, burn rate per window, budget left, tim
 `alerts` — `alert_history_statement(since)`, `open_alerts_statement()`, `budget_burn(engine, now)`
 → hour, slo, budget_spent_pct. docs/alerts.md explains them.
 
+`trends` (completion trends; a `Span(start, end, tutorials)` of start days instead of a window,
+`period` "day" | "week" | "month", N = `within` one of `MILESTONES`; `tutorial_id` `ALL` is a
+total row; `raw=True` builds the same statement over the progress rows, for tests and benchmarks):
+- `cohorts_statement(span, period, days=MILESTONES)` → cohort, tutorial_id, starters,
+  complete_{n}d…, certificate_{n}d…; `mature(frame, period, span, now)` blanks cohorts too young,
+  `shares(frame, kind, days)` → cohort, tutorial_id, starters, "day N"… (%).
+- `median_days_statement(span, period | None, within, now)` → [cohort,] tutorial_id,
+  median_days_to_certificate; `completion_over_time(cohorts, medians, within)`.
+- `summary_statement(span, within, now)` → tutorial_id, starters, counted, completed, certified,
+  quiz_takers, quizzes_passed; `chapter_reach_statement(span)` → tutorial_id,
+  chapters_completed, learners; `largest_drops(reach)`, `side_by_side(summary, medians, drops)`.
+- `compare(before, after, tutorial_id)` / `difference_interval(c1, n1, c2, n2)` → `Difference`
+  (Newcombe's hybrid score interval); `learners_statement(start, end, tutorials, who, within)` →
+  user_id, tutorial_id, started_at, completed_at, certificate_at, completion_percentage.
+
 `targets` — `targets(settings=None) -> list[Target]` (key, label, threshold, direction, unit;
 overridable with `PROGRESS_OPS_TARGET_*` variables), `evaluate(target, value) -> Evaluation`
 (status "met" | "missed" | "no data", value, margin), `error_budget(target, bad=, total=)

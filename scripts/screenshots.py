@@ -3,15 +3,20 @@ laptop), on demo data, into docs/screenshots/."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from progress.demo import IMPROVED, DemoSpec, change_dates
 from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, IDLE, ROOT, running_dashboard
 
 WIDTH = 1440
 NARROW = 1024
-SHOTS = (  # file name, address, window width
+Shot = tuple[str, str, int]  # file name, address, window width
+SHOTS: tuple[Shot, ...] = (
     ("overview", "/?window=7d", WIDTH),
     ("api-health", "/api_health?window=7d", WIDTH),
     ("migration-fallback", "/migration?window=30d", WIDTH),
@@ -20,7 +25,6 @@ SHOTS = (  # file name, address, window width
     ("progress-console", "/console?user=learner-000042&tutorial=data-viz", WIDTH),
     ("overview-1024", "/?window=7d", NARROW),
 )
-
 
 # Charts, tables and cards with sparklines are drawn by code loaded after the script has run.
 DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
@@ -45,16 +49,13 @@ def whole_page(page: Page, width: int) -> None:
     page.wait_for_timeout(800)
 
 
-def main() -> None:
+def shoot(demo_arguments: tuple[str, ...], shots: Sequence[Shot]) -> None:
     target = ROOT / "docs" / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
-    with (
-        running_dashboard("--learners", "2000", "--days", "30", "--seed", "7") as dashboard,
-        sync_playwright() as playwright,
-    ):
+    with running_dashboard(*demo_arguments) as dashboard, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
-        for name, path, width in SHOTS:
+        for name, path, width in shots:
             page.set_viewport_size({"width": width, "height": 1000})
             page.goto(dashboard.url + path)
             settle(page)
@@ -68,6 +69,23 @@ def main() -> None:
             page.screenshot(path=str(file))
             print(f"saved {Path(file).relative_to(ROOT)}")
         browser.close()
+
+
+def main() -> None:
+    """Every page, or only those named: `python -m scripts.screenshots completion-trends`."""
+    only = set(sys.argv[1:])
+    shots = [shot for shot in SHOTS if not only or shot[0] in only]
+    if shots:
+        shoot(("--learners", "2000", "--days", "30", "--seed", "7"), shots)
+    if only and "completion-trends" not in only:
+        return
+    # Completion trends needs months of starts: 180 days, compared around sql-basics' change.
+    spec = DemoSpec(20_000, 180, 11, datetime.now(UTC).replace(second=0, microsecond=0))
+    split = change_dates(spec)[IMPROVED].date().isoformat()
+    shoot(
+        ("--learners", "20000", "--days", "180", "--seed", "11", "--now", spec.now.isoformat()),
+        [("completion-trends", f"/trends?weeks=26&changed={IMPROVED}&split={split}", WIDTH)],
+    )
 
 
 if __name__ == "__main__":

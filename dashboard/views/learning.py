@@ -3,12 +3,11 @@ risk — each learner one link away from the console."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
+from dashboard.links import CONSOLE, with_console_links
 from dashboard.state import Filters
 from dashboard.text import literal
 from dashboard.widgets import data_page, empty_state, show_sql, table_panel
@@ -18,19 +17,7 @@ COUNT = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="%.1f %%")
 SECONDS = st.column_config.NumberColumn(format="%,.0f s")
 WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
-CONSOLE = st.column_config.LinkColumn("console", display_text="open", width="small")
 NO_ACTIVITY = "No learning activity in this window: pick a longer window or another tutorial."
-
-
-def console_link(user_id: str, tutorial_id: str) -> str:
-    """A link to the learner's progress in the console (relative: works under any base path)."""
-    return "console?" + urlencode({"user": user_id, "tutorial": tutorial_id})
-
-
-def with_console_links(frame: pd.DataFrame, tutorial_id: str | None = None) -> pd.DataFrame:
-    tutorials = frame["tutorial_id"] if tutorial_id is None else [tutorial_id] * len(frame)
-    links = [console_link(u, t) for u, t in zip(frame["user_id"], tutorials, strict=True)]
-    return frame.assign(console=links)[["console", *frame.columns]]
 
 
 def with_conversion(funnel: pd.DataFrame) -> pd.DataFrame:

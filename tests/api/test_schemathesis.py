@@ -6,7 +6,8 @@ accepted (or answered 409: not eligible for the certificate yet). The document s
 patterns, bounds and event kinds; the few rules that relate two values, which a JSON schema cannot
 state but the document describes (score ≤ maxScore; `tutorialId` in a migration body equal to the
 path's; each chapter and quiz once per upload; events within the last 30 days; times from 2000
-on), are applied to the generated valid requests by `within_the_described_rules`.
+on; an annotation at most 30 days ahead, its range ending after it within 31 days), are applied
+to the generated valid requests by `within_the_described_rules`.
 
 Driven through Hypothesis directly (`operation.as_strategy()`), one test per operation: the
 schemathesis pytest plugin's fixture-based loader does not run under this pytest version.
@@ -15,7 +16,7 @@ schemathesis pytest plugin's fixture-based loader does not run under this pytest
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -72,6 +73,10 @@ def within_the_described_rules(case: schemathesis.Case[Any]) -> schemathesis.Cas
         _fit_quiz(quiz, now)
     for event in body.get("events") or []:
         event["occurredAt"] = now
+    if case.path == routes.ANNOTATIONS and body.get("at") is not None:
+        body["at"] = now  # at most 30 days ahead; a range ends after it, within 31 days
+        if body.get("endsAt") is not None:
+            body["endsAt"] = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     return case
 
 

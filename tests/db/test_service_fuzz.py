@@ -117,6 +117,8 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     "override_reason": st.none() | st.just("goodwill"),
     "event_id": st.integers(min_value=1, max_value=30),
     "limit": st.integers(min_value=1, max_value=100),
+    "up_to": st.integers(min_value=1, max_value=10_000),
+    "on_recorded": st.none() | st.just(lambda: None),
     "client": copies,
     "items": st.lists(imports, max_size=2),
 }
@@ -139,6 +141,7 @@ def test_every_public_method_is_fuzzed() -> None:
     assert set(METHODS) == {
         "certificate_blockers",
         "complete_tutorial",
+        "count_learners",
         "find_learners",
         "get_progress",
         "get_snapshot",

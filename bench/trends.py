@@ -1,0 +1,154 @@
+"""Every query behind the Completion trends page, on an existing database, beside the naive query
+over raw progress rows for the same question — same data, same choices, same run.
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_trends \\
+        python -m bench.trends [--runs 5] [--now 2026-12-02T00:00:00Z]
+
+Fill the database first with `progress-ops demo-data` (e.g. `--learners 1000000 --days 180`).
+Each query runs for every choice the page offers that changes its work — cohort size (day, week,
+month), range (4 to 52 weeks), N (1 to 60 days), all tutorials or one — warm, `--runs` times, in
+`--rounds` passes (each choice keeps its best pass: on a shared machine a neighbour's burst is
+not the query's cost); the table shows, per query, the choice whose median was slowest, with the
+range of its runs.
+The naive query (the same statement over `queries.trends.progress_rows()`, one row per learner,
+instead of the rollup) runs 3 times for the widest choice (52 weeks, all tutorials). Budget:
+100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from itertools import product
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select
+
+from bench.common import machine
+from progress.db import open_engine
+from progress.schema import tutorial_cohort_days, tutorial_progress
+from queries import trends
+from queries.sql import compiled_sql
+from queries.trends import PERIODS, Span
+
+BUDGET_MS = 100.0
+WEEKS = (4, 13, 26, 52)
+WITHIN = (1, 14, 60)
+Build = Callable[[Span, trends.Period, int, datetime, bool], Select[Any]]
+
+
+def _learners(
+    who: trends.Who, s: Span, p: trends.Period, n: int, now: datetime, raw: bool
+) -> Select[Any]:
+    """The learners of the week three weeks before the span's end."""
+    week = s.end - timedelta(weeks=3)
+    return trends.learners_statement(week, week + timedelta(weeks=1), s.tutorials, who, n)
+
+
+QUERIES: dict[str, Build] = {
+    "start cohorts (heat map, curves)": lambda s, p, n, now, raw: trends.cohorts_statement(
+        s, p, raw=raw
+    ),
+    "completion within N by week": lambda s, p, n, now, raw: trends.cohorts_statement(
+        s, "week", (n,), raw=raw
+    ),
+    "median days to certificate by week": lambda s, p, n, now, raw: trends.median_days_statement(
+        s, "week", n, now, raw=raw
+    ),
+    "tutorials side by side / what changed": lambda s, p, n, now, raw: trends.summary_statement(
+        s, n, now, raw=raw
+    ),
+    "median days to certificate per tutorial": lambda s, p, n, now, raw: (
+        trends.median_days_statement(s, None, n, now, raw=raw)
+    ),
+    "largest drop (chapters completed)": lambda s, p, n, now, raw: trends.chapter_reach_statement(
+        s, raw=raw
+    ),
+    # Reads progress rows through their started_at index either way: no naive twin.
+    **{
+        f"learners behind a cell (a week, {who})": partial(_learners, who)
+        for who in ("started", "completed", "certified", "not completed")
+    },
+}
+
+
+def run_ms(engine: Engine, statement: Select[Any], runs: int) -> list[float]:
+    with engine.connect() as connection:
+        connection.execute(statement).all()  # warm
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            connection.execute(statement).all()
+            times.append((time.perf_counter() - started) * 1e3)
+    return times
+
+
+def span(now: datetime, weeks: int, tutorials: tuple[str, ...]) -> Span:
+    end = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(1)
+    return Span(end - timedelta(weeks=weeks), end, tutorials)
+
+
+def cell(times: list[float]) -> str:
+    return f"{statistics.median(times):,.1f} ms ({min(times):,.1f}–{max(times):,.1f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=2, help="passes; each choice keeps its best")
+    parser.add_argument("--now", default=None, help="ISO 8601 end of the data (default: now)")
+    parser.add_argument("--tutorial", default="docker-101", help="the one-tutorial choice")
+    args = parser.parse_args()
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    engine = open_engine()
+    with engine.connect() as connection:
+        pairs = connection.execute(select(func.count()).select_from(tutorial_progress)).scalar()
+        rollup = connection.execute(select(func.count()).select_from(tutorial_cohort_days)).scalar()
+        first, last = connection.execute(
+            select(
+                func.min(tutorial_progress.c.started_at), func.max(tutorial_progress.c.started_at)
+            )
+        ).one()
+    print(f"data: {pairs:,} learner-tutorial pairs started {first:%Y-%m-%d} – {last:%Y-%m-%d}; ")
+    print(f"{rollup:,} rows in tutorial_cohort_days; now = {now:%Y-%m-%d %H:%M} UTC")
+    print(f"machine: {machine()}; load average before: {os.getloadavg()}")
+    print()
+    print(
+        "| query | slowest choice | ours: median (range) | naive, 52 weeks, all: median (range) |"
+    )
+    print("|---|---|---|---|")
+    worst = 0.0
+    for name, build in QUERIES.items():
+        best: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for period, weeks, within, tutorials in product(
+                PERIODS, WEEKS, WITHIN, ((), (args.tutorial,))
+            ):
+                statement = build(span(now, weeks, tutorials), period, within, now, False)
+                times = run_ms(engine, statement, args.runs)
+                choice = f"{period}, {weeks} w, N={within}, {tutorials[0] if tutorials else 'all'}"
+                kept = best.get(choice)
+                if kept is None or statistics.median(times) < statistics.median(kept):
+                    best[choice] = times
+        choice, times = max(best.items(), key=lambda item: statistics.median(item[1]))
+        slowest = (statistics.median(times), choice, times)
+        worst = max(worst, slowest[0])
+        wide = span(now, 52, ())
+        naive = build(wide, "week", 14, now, True)
+        same = compiled_sql(naive) == compiled_sql(build(wide, "week", 14, now, False))
+        naive_cell = "— (the same query)" if same else cell(run_ms(engine, naive, 3))
+        print(f"| {name} | {slowest[1]} | {cell(slowest[2])} | {naive_cell} |")
+    print()
+    print(
+        f"slowest median: {worst:,.1f} ms (budget {BUDGET_MS:.0f} ms); load average after: "
+        f"{os.getloadavg()}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,507 @@
+"""Completion trends (product): is completion getting better or worse, did a change help, which
+tutorials lose learners and when — start cohorts, completion within N days per week, tutorials
+side by side, before/after a change with a confidence interval; the learners behind any figure one
+link from the console. Every number is defined in `queries.trends`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Select
+
+from dashboard import trend_charts
+from dashboard.context import engine
+from dashboard.links import CONSOLE, with_console_links
+from dashboard.trend_choices import CURVES, DEFAULTS, WEEKS, TrendChoices
+from dashboard.widgets import csv_download, database_guard, empty_state, table
+from queries import trends
+from queries.sql import compiled_sql, frame
+from queries.trends import ALL, MILESTONES, PERIODS, WHO, Span
+
+COUNT = st.column_config.NumberColumn(format="localized")
+PERCENT = st.column_config.NumberColumn(format="%.1f %%")
+POINTS = st.column_config.NumberColumn(format="%+.1f pts")
+DAYS = st.column_config.NumberColumn(format="%d d")
+WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
+COHORT = st.column_config.DatetimeColumn(format="YYYY-MM-DD", timezone="UTC")
+COHORT_FORMATS = {"day": "%Y-%m-%d", "week": "week of %Y-%m-%d", "month": "%B %Y"}
+
+
+@st.cache_data(ttl=30, show_spinner=False, max_entries=200)
+def _read(sql: str, _statement: Select[Any]) -> pd.DataFrame:
+    """A statement's result, cached by its SQL text (the values written in)."""
+    return frame(engine(), _statement)
+
+
+def read(build: Callable[[], Select[Any]]) -> tuple[pd.DataFrame, str]:
+    """The statement's result and its SQL (for "Show SQL")."""
+    statement = build()
+    sql = compiled_sql(statement)
+    return _read(sql, statement), sql
+
+
+def show_sql(*statements: str) -> None:
+    with st.expander("Show SQL", icon=":material/code:"):
+        for sql in statements:
+            st.code(sql, language="sql")
+
+
+def panel(
+    data: pd.DataFrame,
+    name: str,
+    title: str,
+    choices: TrendChoices,
+    sqls: list[str],
+    *,
+    column_config: dict[str, Any] | None = None,
+    shown: pd.DataFrame | None = None,
+    details: tuple[str, ...] = (),
+) -> None:
+    """A table with its CSV (recording the page's choices) and its SQL."""
+    display, texts = blank_when_missing(data if shown is None else shown)
+    config = {k: v for k, v in (column_config or {}).items() if k not in texts}
+    config |= {
+        column: st.column_config.TextColumn(
+            (column_config or {}).get(column, {}).get("label"), alignment="right"
+        )
+        for column in texts
+    }
+    table(display, column_config=config, key=f"t-{name}")
+    csv_download(
+        data,
+        name,
+        title=title,
+        window=None,
+        header={"choices": choices.describe(), **dict(zip(("detail",), details, strict=False))},
+        details=[choices.period, f"{choices.weeks}w", f"{choices.within}d", *details],
+    )
+    show_sql(*sqls)
+
+
+def _cell_format(column: str) -> str:
+    if column.endswith("_pct") or column.startswith("day "):
+        return "{:.1f} %"
+    if column.endswith("_pts"):
+        return "{:+.1f} pts"
+    if column.startswith("median_days"):
+        return "{:,.0f} d"
+    return "{:,.0f}"
+
+
+def blank_when_missing(data: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Numbers with gaps (a cohort too young, no week before) as text with blank gaps — a grid
+    shows a missing number as "None" — and the names of the columns made text."""
+    missing = [
+        str(c)
+        for c in data.columns
+        if data[c].isna().any() and pd.api.types.is_numeric_dtype(data[c].dtype)
+    ]
+    texts = {
+        column: ["" if pd.isna(v) else _cell_format(column).format(v) for v in data[column]]
+        for column in missing
+    }
+    return data.assign(**texts), missing
+
+
+# -- choices (all in the URL) ------------------------------------------------------------------
+
+
+def _param(key: str, value: str) -> None:
+    if value == DEFAULTS[key]:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def pick_choices(tutorial_ids: list[str]) -> TrendChoices:
+    """The page's controls, seeded from the URL on first use and written back on every run."""
+    seeded = TrendChoices.from_params({key: st.query_params.get(key) or "" for key in DEFAULTS})
+    state = st.session_state
+    for key, value in (
+        ("trend_period", seeded.period),
+        ("trend_weeks", seeded.weeks),
+        ("trend_within", seeded.within),
+        ("trend_tutorials", [t for t in seeded.tutorials if t in tutorial_ids]),
+        ("trend_curves", seeded.curves),
+    ):
+        state.setdefault(key, value)
+    columns = st.columns([1, 1, 1, 3])
+    period = columns[0].selectbox("Cohort size", PERIODS, key="trend_period")
+    weeks = columns[1].selectbox(
+        "Started in the last", WEEKS, key="trend_weeks", format_func=lambda w: f"{w} weeks"
+    )
+    within = columns[2].selectbox(
+        "Completion within (N)",
+        MILESTONES,
+        key="trend_within",
+        format_func=lambda n: f"{n} days",
+        help="A learner counts as completed when every chapter was complete within N whole "
+        "days (N × 24 h) of their first progress.",
+    )
+    chosen = columns[3].multiselect(
+        "Tutorials", tutorial_ids, key="trend_tutorials", placeholder="All tutorials"
+    )
+    choices = TrendChoices(
+        period=period,
+        weeks=weeks,
+        within=within,
+        tutorials=tuple(sorted(chosen)),
+        curves=state.get("trend_curves", "cohort"),
+        split=seeded.split,
+        length=seeded.length,
+        changed=seeded.changed,
+    )
+    return choices
+
+
+def write_url(choices: TrendChoices) -> None:
+    params = choices.to_params()
+    for key in DEFAULTS:
+        _param(key, params.get(key, DEFAULTS[key]))
+
+
+# -- sections ----------------------------------------------------------------------------------
+
+
+def start_cohorts(choices: TrendChoices, span: Span, now: datetime) -> pd.DataFrame:
+    st.header("Start cohorts")
+    st.caption(
+        f"Learners grouped by the {choices.period} (UTC) they started a tutorial: the share who "
+        "completed every chapter, and who had the certificate, by each day after starting. "
+        "Blank: the cohort is too young for that column (not every member has had that many "
+        "days yet)."
+    )
+    raw, sql = read(lambda: trends.cohorts_statement(span, choices.period))
+    cohorts = trends.mature(raw, choices.period, span, now)
+    if cohorts.empty:
+        empty_state("Nobody started a tutorial in this range: pick more weeks or other tutorials.")
+        show_sql(sql)
+        return cohorts
+    total = cohorts[cohorts["tutorial_id"] == ALL]
+    fmt = COHORT_FORMATS[choices.period]
+    tabs = st.tabs(["Completed every chapter", "Certificate"])
+    for tab, kind, name in zip(
+        tabs, ("complete", "certificate"), ("completed", "certified"), strict=True
+    ):
+        with tab:
+            shares = trends.shares(total, kind, MILESTONES)
+            st.plotly_chart(
+                trend_charts.heatmap(
+                    shares,
+                    title=f"% of each cohort {name} by day N (cohort size in brackets)",
+                    cohort_format=fmt,
+                ),
+                width="stretch",
+            )
+            panel(
+                shares.drop(columns=["tutorial_id"]),
+                f"cohorts_{kind}",
+                f"Start cohorts: % {name} by day N",
+                choices,
+                [sql],
+                column_config={"cohort": COHORT, "starters": COUNT}
+                | {f"day {n}": PERCENT for n in MILESTONES},
+            )
+    curves = st.radio(
+        "Curves",
+        CURVES,
+        key="trend_curves",
+        horizontal=True,
+        format_func=lambda c: f"one line per {c}",
+    )
+    st.plotly_chart(
+        trend_charts.curves(
+            curve_lines(cohorts, curves, fmt),
+            title="% completed every chapter by day N",
+        ),
+        width="stretch",
+    )
+    return cohorts
+
+
+def curve_lines(cohorts: pd.DataFrame, curves: str, fmt: str) -> pd.DataFrame:
+    """Long data for the curves: per cohort (all tutorials), or per tutorial over every cohort old
+    enough for the day (matured cohorts' completers ÷ their starters)."""
+    rows = []
+    if curves == "cohort":
+        for _, row in cohorts[cohorts["tutorial_id"] == ALL].iterrows():
+            for n in MILESTONES:
+                value = row[f"complete_{n}d"]
+                share = None if pd.isna(value) else 100 * float(value) / float(row["starters"])
+                rows.append(
+                    {"name": f"{pd.Timestamp(row['cohort']):{fmt}}", "day": n, "share": share}
+                )
+    else:
+        for tutorial_id, group in cohorts[cohorts["tutorial_id"] != ALL].groupby("tutorial_id"):
+            for n in MILESTONES:
+                old = group[group[f"complete_{n}d"].notna()]
+                starters = float(old["starters"].sum())
+                share = 100 * float(old[f"complete_{n}d"].sum()) / starters if starters else None
+                rows.append({"name": tutorial_id, "day": n, "share": share})
+    return pd.DataFrame(rows, columns=["name", "day", "share"])
+
+
+def over_time(choices: TrendChoices, span: Span, now: datetime) -> None:
+    n = choices.within
+    st.header(f"Completion within {n} days, week by week")
+    st.caption(
+        f"For each week's starters: the share who completed every chapter within {n} days, beside "
+        "the week before (change in percentage points); certificates within the same days and the "
+        "median whole days to the certificate. Blank while the week is younger than "
+        f"{n} days."
+    )
+    raw, cohort_sql = read(lambda: trends.cohorts_statement(span, "week", (n,)))
+    medians, median_sql = read(lambda: trends.median_days_statement(span, "week", n, now))
+    weekly = trends.completion_over_time(trends.mature(raw, "week", span, now), medians, n)
+    if weekly.empty:
+        empty_state("Nobody started a tutorial in this range: pick more weeks or other tutorials.")
+        show_sql(cohort_sql, median_sql)
+        return
+    marks: list[trend_charts.Mark] = []  # the hook for annotations (releases, content changes)
+    st.plotly_chart(
+        trend_charts.rates(
+            weekly,
+            "completion_pct",
+            title=f"% of each week's starters who completed within {n} days (thick: all)",
+            highlight=ALL,
+            marks=marks,
+        ),
+        width="stretch",
+    )
+    panel(
+        weekly,
+        "completion_by_week",
+        f"Completion within {n} days by start week",
+        choices,
+        [cohort_sql, median_sql],
+        column_config={
+            "cohort": COHORT,
+            "starters": COUNT,
+            "completed": COUNT,
+            "completion_pct": PERCENT,
+            "previous_pct": st.column_config.NumberColumn("week before", format="%.1f %%"),
+            "change_pts": POINTS,
+            "certificates": COUNT,
+            "certificate_pct": PERCENT,
+            "median_days_to_certificate": DAYS,
+        },
+    )
+
+
+def learning_link(tutorial_id: str, span: Span) -> str:
+    """The tutorial's funnel on Learning activity, for the same start days."""
+    last = (span.end - timedelta(days=1)).date()
+    return "learning?" + urlencode(
+        {
+            "window": "custom",
+            "start": span.start.date().isoformat(),
+            "end": last.isoformat(),
+            "tutorial": tutorial_id,
+        }
+    )
+
+
+def side_by_side(choices: TrendChoices, span: Span, now: datetime) -> None:
+    n = choices.within
+    st.header("Tutorials side by side")
+    st.caption(
+        f"Learners who started in the range. Completion and certificate rates within {n} days "
+        f"count only those who have had {n} days (*counted*). Largest drop: the chapter that the "
+        "largest share of the learners who got to it did not complete. Quiz pass rate: learners "
+        "whose every quiz is passed ÷ learners with a quiz score. Click a column to sort; "
+        "*funnel* opens the tutorial on Learning activity."
+    )
+    summary, summary_sql = read(lambda: trends.summary_statement(span, n, now))
+    medians, median_sql = read(lambda: trends.median_days_statement(span, None, n, now))
+    reach, reach_sql = read(lambda: trends.chapter_reach_statement(span))
+    if summary.empty or summary["starters"].isna().all():
+        empty_state("Nobody started a tutorial in this range.")
+        show_sql(summary_sql, median_sql, reach_sql)
+        return
+    result = trends.side_by_side(summary, medians, trends.largest_drops(reach))
+    shown = result.assign(funnel=[learning_link(t, span) for t in result["tutorial_id"]])
+    panel(
+        result,
+        "tutorials",
+        "Tutorials side by side",
+        choices,
+        [summary_sql, median_sql, reach_sql],
+        shown=shown[["funnel", *result.columns]],
+        column_config={
+            "funnel": st.column_config.LinkColumn("funnel", display_text="funnel", width="small"),
+            "starters": COUNT,
+            "counted": COUNT,
+            "completion_pct": st.column_config.NumberColumn(f"completed ≤ {n} d", format="%.1f %%"),
+            "certificate_pct": st.column_config.NumberColumn(
+                f"certificate ≤ {n} d", format="%.1f %%"
+            ),
+            "median_days_to_certificate": DAYS,
+            "largest_drop_chapter": st.column_config.NumberColumn(
+                "largest drop at chapter", format="%d"
+            ),
+            "largest_drop_pct": st.column_config.NumberColumn("lost there", format="%.1f %%"),
+            "quiz_pass_pct": PERCENT,
+        },
+    )
+
+
+def what_changed(choices: TrendChoices, tutorial_ids: list[str], now: datetime) -> None:
+    n = choices.within
+    st.header("What changed")
+    st.caption(
+        f"Completion within {n} days of the learners who started in the days before a change "
+        "against those who started from its day on. The 95 % interval of the difference is "
+        "Newcombe's hybrid score interval (from each side's Wilson interval): if it includes 0, "
+        "the difference may well be noise."
+    )
+    state = st.session_state
+    state.setdefault("trend_split", choices.split_day(now))
+    state.setdefault("trend_length", choices.length)
+    options = [ALL, *tutorial_ids]
+    state.setdefault("trend_changed", choices.changed if choices.changed in options else ALL)
+    left, middle, right = st.columns(3)
+    split = left.date_input("Change went out on (UTC)", key="trend_split")
+    length = middle.number_input(
+        "Days compared on each side", min_value=7, max_value=91, step=7, key="trend_length"
+    )
+    tutorial_id = right.selectbox("Tutorial", options, key="trend_changed")
+    choices = replace(choices, split=split, length=int(length), changed=tutorial_id)
+    write_url(choices)
+    before_span, after_span = choices.before_after(now)
+    before, before_sql = read(lambda: trends.summary_statement(before_span, n, now))
+    after, after_sql = read(lambda: trends.summary_statement(after_span, n, now))
+    result = trends.compare(before, after, tutorial_id)
+    if result is None:
+        empty_state(
+            f"Not enough learners who have had {n} days on both sides: pick an earlier day, "
+            "fewer days or a shorter N."
+        )
+        show_sql(before_sql, after_sql)
+        return
+    p1 = 100 * result.before_completed / result.before_learners
+    p2 = 100 * result.after_completed / result.after_learners
+    columns = st.columns(3)
+    columns[0].metric(
+        f"Before ({before_span.start:%d %b} – {before_span.end - timedelta(days=1):%d %b})",
+        f"{p1:.1f} %",
+        help=f"{result.before_completed:,} of {result.before_learners:,} learners",
+    )
+    columns[1].metric(
+        f"After ({after_span.start:%d %b} – {after_span.end - timedelta(days=1):%d %b})",
+        f"{p2:.1f} %",
+        delta=f"{100 * result.difference:+.1f} pts",
+        help=f"{result.after_completed:,} of {result.after_learners:,} learners",
+    )
+    columns[2].metric(
+        "95 % interval of the change",
+        f"{100 * result.low:+.1f} to {100 * result.high:+.1f} pts",
+    )
+    verdict = (
+        "The change is **unlikely to be noise**: the interval does not include 0."
+        if result.significant
+        else "The interval includes 0: this **could be noise** — wait for more learners."
+    )
+    st.markdown(
+        f"{verdict} ({result.before_learners:,} learners before, {result.after_learners:,} "
+        f"after, counted when they have had {n} days.)"
+    )
+    comparison = pd.DataFrame(
+        {
+            "side": ["before", "after"],
+            "first_start_day": [before_span.start.date(), after_span.start.date()],
+            "last_start_day": [
+                (before_span.end - timedelta(days=1)).date(),
+                (after_span.end - timedelta(days=1)).date(),
+            ],
+            "learners": [result.before_learners, result.after_learners],
+            "completed": [result.before_completed, result.after_completed],
+            "completion_pct": [round(p1, 1), round(p2, 1)],
+            "difference_pts": [None, round(100 * result.difference, 1)],
+            "ci95_low_pts": [None, round(100 * result.low, 1)],
+            "ci95_high_pts": [None, round(100 * result.high, 1)],
+        }
+    )
+    panel(
+        comparison,
+        "what_changed",
+        f"Completion within {n} days before and after {split}",
+        choices,
+        [before_sql, after_sql],
+        column_config={"learners": COUNT, "completed": COUNT, "completion_pct": PERCENT},
+        details=(tutorial_id,),
+    )
+
+
+def learners_behind(choices: TrendChoices, cohorts: pd.DataFrame, tutorial_ids: list[str]) -> None:
+    st.header("Learners behind a figure")
+    st.caption(
+        "Any cell above: its cohort, tutorial, who (started, completed or certified — or not "
+        "completed — within N days) and N, the day of its column."
+    )
+    starts = sorted(set(pd.to_datetime(cohorts["cohort"], utc=True)), reverse=True)
+    fmt = COHORT_FORMATS[choices.period]
+    st.session_state.setdefault("trend_cell_days", choices.within)
+    columns = st.columns(4)
+    start = columns[0].selectbox(
+        "Cohort", starts, format_func=lambda c: f"{c:{fmt}}", key="trend_cell"
+    )
+    tutorial_id = columns[1].selectbox(
+        "Tutorial", [ALL, *(choices.tutorials or tutorial_ids)], key="trend_cell_tutorial"
+    )
+    who = columns[2].selectbox("Who", WHO, key="trend_cell_who")
+    n = columns[3].selectbox(
+        "Within (days)", MILESTONES, key="trend_cell_days", disabled=who == "started"
+    )
+    end = trends.period_end(pd.Timestamp(start), choices.period).to_pydatetime()
+    tutorials = choices.tutorials if tutorial_id == ALL else (tutorial_id,)
+    people, sql = read(lambda: trends.learners_statement(start, end, tutorials, who, n))
+    if people.empty:
+        empty_state("Nobody in this cell.")
+        show_sql(sql)
+        return
+    panel(
+        people,
+        "learners",
+        f"Learners who {who} ({start:{fmt}}, {tutorial_id})",
+        choices,
+        [sql],
+        shown=with_console_links(people),
+        column_config={
+            "console": CONSOLE,
+            "started_at": WHEN,
+            "completed_at": WHEN,
+            "certificate_at": WHEN,
+            "completion_percentage": PERCENT,
+        },
+        details=(f"{start:%Y-%m-%d}", tutorial_id, who.replace(" ", "-")),
+    )
+    if len(people) >= 500:
+        st.caption("The first 500, earliest start first.")
+
+
+def render() -> None:
+    now = datetime.now(UTC)
+    st.title("Completion trends")
+    tutorial_ids, _ = read(trends.tutorials_statement)
+    ids = [str(t) for t in tutorial_ids["tutorial_id"]]
+    choices = pick_choices(ids)
+    write_url(choices)
+    st.caption(choices.describe() + " · started = first progress, UTC days")
+    span = choices.span(now)
+    cohorts = start_cohorts(choices, span, now)
+    if cohorts.empty:
+        return
+    over_time(choices, span, now)
+    side_by_side(choices, span, now)
+    what_changed(choices, ids, now)
+    learners_behind(choices, cohorts, ids)
+
+
+with database_guard():
+    render()
