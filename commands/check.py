@@ -32,6 +32,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+POINTS = {"%": "pts"}  # a margin of a percentage is in percentage points
+
+
 def render(evaluations: list[Evaluation], window: Window) -> str:
     rows = [("target", "value", "goal", "status", "margin")]
     for result in evaluations:
@@ -42,7 +45,7 @@ def render(evaluations: list[Evaluation], window: Window) -> str:
                 "–" if result.value is None else format_value(result.value, unit),
                 result.target.describe(),
                 result.status,
-                "–" if result.margin is None else f"{result.margin:+,.2f} {unit}",
+                "–" if result.margin is None else f"{result.margin:+,.2f} {POINTS.get(unit, unit)}",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]

@@ -6,6 +6,8 @@ so they survive page switches), then the page.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard.context import check_database_once, fold_new_rows
@@ -13,7 +15,10 @@ from dashboard.widgets import database_error, database_guard, sidebar_filters
 from progress.db import is_embedded
 from progress.errors import ProgressError
 
-st.set_page_config(page_title="progress-ops", page_icon=":material/school:", layout="wide")
+# The icon is a file served by the dashboard itself: a `:material/…:` or emoji page icon is
+# fetched from fonts.gstatic.com by the browser, which fails behind a firewall.
+ICON = Path(__file__).with_name("icon.png")
+st.set_page_config(page_title="progress-ops", page_icon=str(ICON), layout="wide")
 
 
 def page(

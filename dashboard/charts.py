@@ -1,19 +1,26 @@
 """Plotly figures for the pages: one look (colours, fonts, number formats) for every chart.
 
 Numbers use thousands separators; axes say their unit; a target is a dashed red line with its
-value written on it.
+value written on it. A chart over time spans its window on the x axis, with every bucket of the
+window on it (`queries.api_health.bucket_starts`): a bucket without events is a gap in a line
+(`connectgaps=False`), never a line drawn across it. Legends sit under the plot and long titles
+wrap, so nothing overlaps in a narrow column.
 """
 
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from queries.api_health import bucket_starts
 from queries.targets import Target
+from queries.window import Window
 
 BLUE = "#2457c5"
 LIGHT_BLUE = "#8fb3f0"
@@ -22,11 +29,16 @@ GREY = "#6b7280"
 _MARK_STEPS = 12  # points per annotation line, so hovering anywhere along it shows the text
 
 
+TITLE_CHARACTERS = 55  # a title wraps after this many: it fits a chart about 450 px wide
+DAY = timedelta(days=1)
+
+
 def _layout(figure: go.Figure, *, title: str, height: int, y_title: str | None) -> go.Figure:
+    lines = textwrap.wrap(title, TITLE_CHARACTERS)
     figure.update_layout(
-        title={"text": title, "font": {"size": 15}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 44, "b": 10},
+        title={"text": "<br>".join(lines), "font": {"size": 15}},
+        height=height + 20 * (len(lines) - 1),
+        margin={"l": 10, "r": 10, "t": 44 + 20 * (len(lines) - 1), "b": 10},
         separators=".,",
         showlegend=False,
         hoverlabel={"namelength": -1},
@@ -37,30 +49,73 @@ def _layout(figure: go.Figure, *, title: str, height: int, y_title: str | None) 
     return figure
 
 
+def has_points(data: pd.DataFrame, y: str) -> bool:
+    """Whether a chart of `y` would show anything (else a page shows its empty state)."""
+    return bool(pd.to_numeric(data[y], errors="coerce").notna().any())
+
+
+def on_buckets(data: pd.DataFrame, x: str, window: Window, bucket: timedelta) -> pd.DataFrame:
+    """`data` with one row per bucket the window touches: buckets without a row get NaN."""
+    starts = pd.DatetimeIndex(bucket_starts(window, bucket))
+    keys = pd.DatetimeIndex(pd.to_datetime(data[x], utc=True)).as_unit(starts.unit)
+    return data.drop(columns=x).set_index(keys).reindex(starts).rename_axis(x).reset_index()
+
+
+def time_axis(figure: go.Figure, window: Window, bucket: timedelta) -> go.Figure:
+    """The x axis spans the window's buckets (bars centred on their bucket), ticks formatted for
+    the window's length: a single point never autoscales to sub-second ticks."""
+    starts = bucket_starts(window, bucket)
+    first, last = (
+        (starts[0], window.end) if bucket < DAY else (starts[0] - DAY / 2, starts[-1] + DAY / 2)
+    )
+    if bucket >= DAY or window.length > 2 * DAY:
+        ticks = "%d %b"
+    elif window.length <= timedelta(hours=3):
+        ticks = "%H:%M"
+    else:
+        ticks = "%H:%M<br>%d %b"
+    figure.update_xaxes(range=[first, last], tickformat=ticks, type="date")
+    if bucket >= DAY and len(starts) <= 10:
+        figure.update_xaxes(dtick=DAY / timedelta(milliseconds=1))
+    return figure
+
+
 def line_with_target(
-    data: pd.DataFrame, x: str, y: str, *, title: str, target: Target
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    target: Target,
+    window: Window,
+    bucket: timedelta,
 ) -> go.Figure:
-    """A metric over time with its target as a dashed red line, named in the title. The y axis
-    spans the data and the target, so a rate near 100 % is not squashed against the top."""
+    """A metric per bucket across the window with its target as a dashed red line, named in the
+    title. A bucket without events is a gap; a lone point shows as a dot. The y axis spans the
+    data and the target, so a rate near 100 % is not squashed against the top."""
+    data = on_buckets(data[[x, y]], x, window, bucket)
     values = pd.to_numeric(data[y], errors="coerce")
     unit = target.unit
     figure = go.Figure(
         go.Scatter(
             x=data[x],
             y=values,
-            mode="lines",
+            mode="lines+markers",
+            connectgaps=False,
+            marker={"size": 4},
             line={"color": BLUE, "width": 2},
             hovertemplate=f"%{{x|%Y-%m-%d %H:%M}} UTC<br>%{{y:,.2f}} {unit}<extra></extra>",
         )
     )
     figure.add_scatter(
-        x=[data[x].min(), data[x].max()],
+        x=[data[x].min(), window.end],
         y=[target.threshold, target.threshold],
         mode="lines",
         line={"color": RED, "width": 1.5, "dash": "dash"},
         hovertemplate=f"target {target.describe()}<extra></extra>",
     )
     _layout(figure, title=f"{title} · target {target.describe()}", height=320, y_title=unit)
+    time_axis(figure, window, bucket)
     low = min(float(values.min(skipna=True)), target.threshold)
     high = max(float(values.max(skipna=True)), target.threshold)
     pad = max((high - low) * 0.15, 0.5)
@@ -92,6 +147,14 @@ def bars(
     )
     _layout(figure, title=title, height=height, y_title=y_title)
     return figure
+
+
+def per_day(data: pd.DataFrame, y: str, window: Window, *, title: str, y_title: str) -> go.Figure:
+    """A count per UTC day (`day`), on every day the window touches: a day without any is 0."""
+    data = on_buckets(data[["day", y]], "day", window, DAY).fillna({y: 0})
+    figure = bars(data, "day", y, title=title, y_title=y_title)
+    figure.update_traces(hovertemplate=f"%{{x|%a %d %b}}: %{{y:,}} {y_title}<extra></extra>")
+    return time_axis(figure, window, DAY)
 
 
 def binned(data: pd.DataFrame, *, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -149,8 +212,12 @@ def stop_positions(data: pd.DataFrame, *, title: str) -> go.Figure:
     return _layout(figure, title=title, height=320, y_title="seconds into the video")
 
 
-def awards_per_day(data: pd.DataFrame) -> go.Figure:
-    """Certificates per day (earned and by override, stacked) and the running total."""
+def awards_per_day(data: pd.DataFrame, window: Window) -> go.Figure:
+    """Certificates per day (earned and by override, stacked) and the running total, on every
+    UTC day of the window (a day without awards is a zero bar, the total holding level)."""
+    data = on_buckets(data, "day", window, DAY)
+    data[["certificates", "overrides"]] = data[["certificates", "overrides"]].fillna(0)
+    data["cumulative"] = data["cumulative"].ffill().fillna(0)
     figure = go.Figure()
     figure.add_bar(
         x=data["day"],
@@ -175,11 +242,13 @@ def awards_per_day(data: pd.DataFrame) -> go.Figure:
         line={"color": RED, "width": 2},
         hovertemplate="%{x|%a %d %b}: %{y:,} in total<extra></extra>",
     )
-    _layout(figure, title="Certificates per day", height=360, y_title="per day")
+    _layout(figure, title="Certificates per UTC day", height=360, y_title="per day")
+    time_axis(figure, window, DAY)
     figure.update_layout(
         barmode="stack",
         showlegend=True,
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15, "yanchor": "top"},
+        margin={"b": 50},
         yaxis2={
             "title": "cumulative",
             "overlaying": "y",

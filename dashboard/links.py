@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-CONSOLE = st.column_config.LinkColumn("console", display_text="open in console", width="small")
+CONSOLE = st.column_config.LinkColumn("console", display_text="open", width="small")
 
 
 def console_link(user_id: str, tutorial_id: str) -> str:

@@ -32,6 +32,7 @@ from progress.errors import DatabaseUnavailable, EmbeddedServerFailed, ProgressE
 from queries.window import Window
 
 REFRESH_EVERY = timedelta(seconds=60)
+MAX_ROWS = 25  # a table taller than this scrolls inside
 _FILTERS = "_filters"
 _CUSTOM_RANGE = "_custom_range"
 
@@ -241,7 +242,7 @@ def table(
     frame: pd.DataFrame | Styler,
     *,
     column_config: Mapping[str, Any] | None = None,
-    max_rows: int = 25,
+    max_rows: int = MAX_ROWS,
     key: str | None = None,
 ) -> None:
     """A table showing every row up to `max_rows` without inner scrolling; columns not given a
@@ -293,16 +294,30 @@ def table_panel(
     extra: str | None = None,
     column_config: Mapping[str, Any] | None = None,
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    caption: str = "",
 ) -> pd.DataFrame:
     """A titled table with its CSV download and its SQL; the empty state when there are no rows.
 
-    `prepare` adds display columns (links, labels) to what is shown, not to what is exported.
+    `prepare` adds display columns (links, labels) to what is shown, not to what is exported. A
+    long list says how many rows it has, and — when the query stops at a limit and counts every
+    match in `total_rows` — of how many.
     """
     st.subheader(literal(title))
     frame = data.load(name, window, tutorial_id, extra)
+    if caption and not frame.empty:
+        st.caption(caption)
     if frame.empty:
         empty_state(empty)
     else:
+        if "total_rows" in frame.columns:
+            total = int(frame["total_rows"].iloc[0])
+            frame = frame.drop(columns="total_rows")
+        else:
+            total = len(frame)
+        if total > len(frame):
+            st.caption(f"The first {len(frame):,} of {total:,} (the table scrolls).")
+        elif total > MAX_ROWS:
+            st.caption(f"All {total:,} rows (the table scrolls).")
         table(prepare(frame) if prepare else frame, column_config=column_config, key=f"t-{name}")
         csv_download(
             frame,

@@ -35,7 +35,9 @@ current hour count at once, rows landing in an hour already folded count from th
   window (`api_health.bucket_for`), for sparklines.
 - `target_report(engine, window) -> DataFrame`: one row per target: key, label, unit, direction,
   threshold, value, status, margin, previous_value, change, bad, total, budget_allowed,
-  budget_left, budget_left_pct (budget columns only for the three ratio targets).
+  budget_left, budget_left_pct (budget columns only for the three ratio targets); also volume and
+  previous_volume (the events each value is measured over); change is None unless both hold at
+  least `TargetSettings.min_comparison_events`; budgets are in whole events.
 - statements for "Show SQL": `api_metrics_statement(window, by_day=False)`,
   `client_metrics_statement(window, by_day=False)`.
 
@@ -43,7 +45,8 @@ current hour count at once, rows landing in an hour already folded count from th
 - `endpoint_table_statement(window)` → method, endpoint, requests, errors_4xx, errors_5xx,
   error_rate_pct, avg_ms, p95_ms — slowest (p95) first.
 - `timeline_statement(window)` → bucket, requests, errors_4xx, errors_5xx, error_rate_pct, avg_ms,
-  p95_ms; `bucket_for(window) -> timedelta`.
+  p95_ms; `bucket_for(window) -> timedelta`; `bucket_starts(window, bucket=None) -> list[datetime]`
+  (every bucket the window touches, for charts that show empty buckets as gaps).
 
 `client` (migration & fallback):
 - `outcome_counts_statement(window, by="all"|"day"|"bucket", bucket=…)` → [day | bucket],
@@ -62,9 +65,10 @@ current hour count at once, rows landing in an hour already folded count from th
 
 `learning` (`tutorial_id` optional unless said):
 - `daily_active_tutorials_statement(window, tutorial_id)` → tutorial_id, active_users,
-  avg_completion (the brief's query, any window).
+  avg_completion (the brief's query, any window: the page calls it "active tutorials in the
+  window").
 - `active_learners_per_day_statement(window, tutorial_id)` → day, active_learners (whole UTC
-  days the window touches).
+  days the window touches: the first day counts its hours before the window too).
 - `completion_distribution_statement(window, tutorial_id)` → band, learners.
 - `time_to_certificate_statement(window, tutorial_id, bin_days=0.5)` → days_from, days_to,
   learners (half-day bins).
@@ -73,9 +77,9 @@ current hour count at once, rows landing in an hour already folded count from th
 - `chapter_funnel_statement(window, tutorial_id)` (required) → chapter_id, reached, completed.
 - `stop_positions_statement(window, tutorial_id)` (required) → chapter_id, last_position.
 - `stuck_learners_statement(window, tutorial_id, chapter_id, limit=200)` → user_id,
-  last_position, watch_time, last_watched_at.
+  last_position, watch_time, last_watched_at, total_rows (how many match, beyond the limit too).
 - `at_risk_statement(window, tutorial_id, limit=200)` → user_id, tutorial_id,
-  completion_percentage, last_watched_at.
+  completion_percentage, last_watched_at, total_rows.
 - `tutorials_statement()` → tutorial_id (the sidebar's choices).
 
 `slo` — the four SLOs (`slos()`), their burn-rate tiers (`TIERS`, `WINDOWS`), `window_counts(

@@ -4,11 +4,12 @@ endpoints' (`progress.routes.PROGRESS_ENDPOINTS`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Numeric, Select, func, select
 
+from queries.histogram import ORIGIN
 from queries.requests import aggregate_statement
 from queries.window import Window
 
@@ -48,6 +49,19 @@ def bucket_name(window: Window) -> str:
     if bucket < timedelta(days=1):
         return f"{bucket // timedelta(hours=1)} h"
     return "UTC day"
+
+
+def bucket_starts(window: Window, bucket: timedelta | None = None) -> list[datetime]:
+    """Every bucket the window touches (default `bucket_for(window)`), in order, aligned to UTC
+    midnight as the statements' `date_bin` aligns them: the first may start before the window.
+    A chart puts every one on its axis, so a bucket without events shows as a gap."""
+    size = bucket or bucket_for(window)
+    moment = ORIGIN + ((window.start - ORIGIN) // size) * size
+    starts = []
+    while moment < window.end:
+        starts.append(moment)
+        moment += size
+    return starts
 
 
 def timeline_statement(window: Window) -> Select[*tuple[Any, ...]]:

@@ -212,7 +212,8 @@ def stop_positions_statement(window: Window, tutorial_id: str) -> Select[*tuple[
 def stuck_learners_statement(
     window: Window, tutorial_id: str, chapter_id: str, *, limit: int = 200
 ) -> Select[*tuple[Any, ...]]:
-    """Learners of the cohort whose furthest chapter is `chapter_id`, not completed."""
+    """Learners of the cohort whose furthest chapter is `chapter_id`, not completed; most recently
+    active first, at most `limit`, each row with `total_rows`: how many there are in all."""
     later = chapter_progress.alias("later")
     furthest = (
         select(func.max(later.c.chapter_id))
@@ -225,6 +226,7 @@ def stuck_learners_statement(
             chapter_progress.c.last_position,
             chapter_progress.c.watch_time,
             tutorial_progress.c.last_watched_at,
+            func.count().over().label("total_rows"),
         )
         .select_from(
             chapter_progress.join(
@@ -245,13 +247,15 @@ def stuck_learners_statement(
 def at_risk_statement(
     window: Window, tutorial_id: str | None = None, *, limit: int = 200
 ) -> Select[*tuple[Any, ...]]:
-    """Started, not finished, and inactive for 7+ days at the window's end; most recent first."""
+    """Started, not finished, and inactive for 7+ days at the window's end; most recent first, at
+    most `limit`, each row with `total_rows`: how many there are in all."""
     return (
         select(
             tutorial_progress.c.user_id,
             tutorial_progress.c.tutorial_id,
             tutorial_progress.c.completion_percentage,
             tutorial_progress.c.last_watched_at,
+            func.count().over().label("total_rows"),
         )
         .where(
             tutorial_progress.c.certificate_earned.is_(False),

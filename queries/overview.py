@@ -108,11 +108,19 @@ def target_series(engine: Engine, window: Window) -> pd.DataFrame:
     return _per_key(api, client, "bucket")
 
 
-# What counts as bad, and out of what, for each ratio target's error budget.
-_BUDGET_COUNTS = {
-    "error_rate_pct": ("errors", ("requests",)),
-    "migration_success_pct": ("migrations_failed", ("migrations_succeeded", "migrations_failed")),
-    "fallback_rate_pct": ("fallbacks", ("fallbacks", "requests")),
+# The events each target is measured over (its volume), and what counts as bad among them for
+# the ratio targets' error budgets.
+_VOLUME_COUNTS = {
+    "avg_response_ms": ("requests",),
+    "p95_response_ms": ("requests",),
+    "error_rate_pct": ("requests",),
+    "migration_success_pct": ("migrations_succeeded", "migrations_failed"),
+    "fallback_rate_pct": ("fallbacks", "requests"),
+}
+_BAD_COUNTS = {
+    "error_rate_pct": "errors",
+    "migration_success_pct": "migrations_failed",
+    "fallback_rate_pct": "fallbacks",
 }
 REPORT_COLUMNS = (
     "key",
@@ -124,6 +132,8 @@ REPORT_COLUMNS = (
     "status",
     "margin",
     "previous_value",
+    "volume",
+    "previous_volume",
     "change",
     "bad",
     "total",
@@ -137,14 +147,22 @@ def target_report(
     engine: Engine, window: Window, settings: TargetSettings | None = None
 ) -> pd.DataFrame:
     """One row per target (`REPORT_COLUMNS`): its value over the window, met / missed / no data
-    and the margin, the value over the previous window of the same length and the change, and for
-    the three ratio targets the error budget (`queries.targets.error_budget`)."""
+    and the margin, the value over the previous window of the same length, the events each value
+    is measured over (`volume`, `previous_volume`) and the change — None unless both windows hold
+    at least `min_comparison_events` — and for the three ratio targets the error budget
+    (`queries.targets.error_budget`)."""
+    settings = settings or TargetSettings()
     current = target_values(engine, window)
     previous = target_values(engine, window.previous())
     rows = []
     for target in targets(settings):
         value, before = current[target.key], previous[target.key]
         result = evaluate(target, value)
+        volume, previous_volume = (
+            int(sum(values[key] or 0 for key in _VOLUME_COUNTS[target.key]))
+            for values in (current, previous)
+        )
+        comparable = min(volume, previous_volume) >= settings.min_comparison_events
         row: dict[str, Any] = {
             "key": target.key,
             "label": target.label,
@@ -155,14 +173,16 @@ def target_report(
             "status": result.status,
             "margin": result.margin,
             "previous_value": before,
-            "change": None if value is None or before is None else value - before,
+            "volume": volume,
+            "previous_volume": previous_volume,
+            "change": (
+                value - before if comparable and value is not None and before is not None else None
+            ),
         }
-        if target.key in _BUDGET_COUNTS:
-            bad_key, total_keys = _BUDGET_COUNTS[target.key]
-            bad = int(current[bad_key] or 0)
-            total = int(sum(current[key] or 0 for key in total_keys))
-            budget = error_budget(target, bad=bad, total=total)
-            row |= {"bad": bad, "total": total}
+        if target.key in _BAD_COUNTS:
+            bad = int(current[_BAD_COUNTS[target.key]] or 0)
+            budget = error_budget(target, bad=bad, total=volume)
+            row |= {"bad": bad, "total": volume}
             if budget is not None:
                 row |= {
                     "budget_allowed": budget.allowed,

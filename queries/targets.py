@@ -5,7 +5,9 @@ Targets can be overridden with environment variables (e.g. `PROGRESS_OPS_TARGET_
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +45,9 @@ class TargetSettings(BaseSettings):
     error_rate_pct: float = 1
     migration_success_pct: float = 90
     fallback_rate_pct: float = 5
+    # Below this many events (requests, migration outcomes, operations) in either window, a
+    # change against the previous window is not shown: a few requests make any difference noise.
+    min_comparison_events: int = 100
 
 
 def targets(settings: TargetSettings | None = None) -> list[Target]:
@@ -65,16 +70,18 @@ def evaluate(target: Target, value: float | None) -> Evaluation:
 
 @dataclass(frozen=True)
 class ErrorBudget:
-    """A ratio target's allowance of bad events over a window, and what is left of it.
+    """A ratio target's allowance of bad events over a window, and what is left of it, in whole
+    events: `allowed` is the most bad events the window can hold and still meet the target.
 
-    "Error rate < 1 %" over 20,000 requests allows 200 errors: that is the budget. With 50 errors
-    150 are left (75 % of the budget); with 260, −60 (−30 %: overspent). "Migration success
-    > 90 %" allows 10 failures in 100 outcomes the same way.
+    "Error rate < 1 %" over 20,000 requests allows 199 failed requests (200 would be 1.00 %, not
+    under it). With 50 failures 149 are left (75 % of 199); with 260, −61 (overspent). "Migration
+    success > 90 %" over 100 outcomes allows 9 failures the same way. Over 3 requests a single
+    failure is already 33 %: nothing is allowed, and there is no budget to speak of.
     """
 
-    allowed: float  # bad events the target allows: the allowed share × total
+    allowed: int  # bad events the target allows
     spent: int  # bad events that happened
-    left: float  # allowed − spent; negative when overspent
+    left: int  # allowed − spent; negative when overspent
     left_pct: float | None  # left as a percentage of allowed (None when nothing is allowed)
 
 
@@ -83,8 +90,10 @@ def error_budget(target: Target, *, bad: int, total: int) -> ErrorBudget | None:
     None for latency targets and when there were no events."""
     if target.unit != "%" or total <= 0:
         return None
-    share = target.threshold if target.direction == "below" else 100 - target.threshold
-    allowed = share / 100 * total
+    threshold = Fraction(str(target.threshold))
+    share = threshold if target.direction == "below" else 100 - threshold
+    # Met means strictly inside the target: bad × 100 < share × total.
+    allowed = max(math.ceil(share * total / 100) - 1, 0)
     left = allowed - bad
     return ErrorBudget(allowed, bad, left, 100 * left / allowed if allowed > 0 else None)
 

@@ -1,8 +1,10 @@
-"""`make screenshots`: a PNG of every dashboard page, on demo data, into docs/screenshots/."""
+"""`make screenshots`: a PNG of every dashboard page at 1440 px, and of the Overview at 1024 px (a
+laptop), on demo data, into docs/screenshots/."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,37 +13,50 @@ from playwright.sync_api import Page, sync_playwright
 from progress.demo import IMPROVED, DemoSpec, change_dates
 from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, IDLE, ROOT, running_dashboard
 
-WIDTH = 1400
-PAGES = {
-    "overview": "/?window=7d",
-    "api-health": "/api_health?window=7d",
-    "migration-fallback": "/migration?window=30d",
-    "learning-activity": "/learning?window=30d&tutorial=react-hooks",
-    "certificates": "/certificates?window=30d",
-    "progress-console": "/console?user=learner-000042&tutorial=data-viz",
-}
+WIDTH = 1440
+NARROW = 1024
+Shot = tuple[str, str, int]  # file name, address, window width
+SHOTS: tuple[Shot, ...] = (
+    ("overview", "/?window=7d", WIDTH),
+    ("api-health", "/api_health?window=7d", WIDTH),
+    ("migration-fallback", "/migration?window=30d", WIDTH),
+    ("learning-activity", "/learning?window=30d&tutorial=react-hooks", WIDTH),
+    ("certificates", "/certificates?window=30d", WIDTH),
+    ("progress-console", "/console?user=learner-000042&tutorial=data-viz", WIDTH),
+    ("overview-1024", "/?window=7d", NARROW),
+)
+
+# Charts, tables and cards with sparklines are drawn by code loaded after the script has run.
+DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .every(chart => chart.querySelector('.main-svg'))
+  && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+    .filter(grid => grid.checkVisibility())  // a closed expander's are drawn when it opens
+    .every(grid => grid.querySelector('.dvn-scroller'))
+  && !document.querySelector('[data-testid="stSkeleton"]')"""
 
 
 def settle(page: Page) -> None:
     page.wait_for_selector(IDLE, timeout=60_000)
-    page.wait_for_timeout(1500)  # let charts finish drawing
+    page.wait_for_function(DRAWN, timeout=60_000)
+    page.wait_for_timeout(1000)  # let charts finish their transitions
 
 
-def whole_page(page: Page) -> None:
+def whole_page(page: Page, width: int) -> None:
     """Grow the window to the page's height: Streamlit scrolls inside its main area, so a
     full-page screenshot alone would cut it at the window's height."""
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": WIDTH, "height": max(int(height), 900)})
+    page.set_viewport_size({"width": width, "height": max(int(height), 900)})
     page.wait_for_timeout(800)
 
 
-def shoot(demo_arguments: tuple[str, ...], pages: dict[str, str]) -> None:
+def shoot(demo_arguments: tuple[str, ...], shots: Sequence[Shot]) -> None:
     target = ROOT / "docs" / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
     with running_dashboard(*demo_arguments) as dashboard, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
-        for name, path in pages.items():
+        for name, path, width in shots:
+            page.set_viewport_size({"width": width, "height": 1000})
             page.goto(dashboard.url + path)
             settle(page)
             if name == "progress-console":  # as support sees it, with the forms
@@ -49,10 +64,9 @@ def shoot(demo_arguments: tuple[str, ...], pages: dict[str, str]) -> None:
                 name_box.fill("sam@support")
                 name_box.press("Enter")
                 settle(page)
-            whole_page(page)
+            whole_page(page, width)
             file = target / f"{name}.png"
             page.screenshot(path=str(file))
-            page.set_viewport_size({"width": WIDTH, "height": 1000})
             print(f"saved {Path(file).relative_to(ROOT)}")
         browser.close()
 
@@ -60,9 +74,9 @@ def shoot(demo_arguments: tuple[str, ...], pages: dict[str, str]) -> None:
 def main() -> None:
     """Every page, or only those named: `python -m scripts.screenshots completion-trends`."""
     only = set(sys.argv[1:])
-    pages = {name: path for name, path in PAGES.items() if not only or name in only}
-    if pages:
-        shoot(("--learners", "2000", "--days", "30", "--seed", "7"), pages)
+    shots = [shot for shot in SHOTS if not only or shot[0] in only]
+    if shots:
+        shoot(("--learners", "2000", "--days", "30", "--seed", "7"), shots)
     if only and "completion-trends" not in only:
         return
     # Completion trends needs months of starts: 180 days, compared around sql-basics' change.
@@ -70,7 +84,7 @@ def main() -> None:
     split = change_dates(spec)[IMPROVED].date().isoformat()
     shoot(
         ("--learners", "20000", "--days", "180", "--seed", "11", "--now", spec.now.isoformat()),
-        {"completion-trends": f"/trends?weeks=26&changed={IMPROVED}&split={split}"},
+        [("completion-trends", f"/trends?weeks=26&changed={IMPROVED}&split={split}", WIDTH)],
     )
 
 

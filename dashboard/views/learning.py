@@ -11,7 +11,7 @@ from dashboard.links import CONSOLE, with_console_links
 from dashboard.state import Filters
 from dashboard.text import literal
 from dashboard.widgets import data_page, empty_state, show_sql, table_panel
-from queries.window import Window
+from queries.window import Window, utc_midnight
 
 COUNT = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="%.1f %%")
@@ -34,7 +34,7 @@ def with_conversion(funnel: pd.DataFrame) -> pd.DataFrame:
 def activity(filters: Filters, window: Window) -> None:
     tutorial_id = filters.tutorial_id
     table_panel(
-        "Daily active tutorials",
+        "Active tutorials in the window",
         "daily_active_tutorials",
         filters,
         window,
@@ -45,70 +45,87 @@ def activity(filters: Filters, window: Window) -> None:
             "avg_completion": st.column_config.NumberColumn("avg completion", format="%.1f %%"),
         },
     )
-    left, right = st.columns(2)
-    with left:
-        active = data.load("active_learners", window, tutorial_id)
-        if active.empty:
-            empty_state(NO_ACTIVITY)
-        else:
-            figure = charts.bars(
+    active = data.load("active_learners", window, tutorial_id)
+    if active.empty:
+        empty_state(NO_ACTIVITY)
+    else:
+        st.plotly_chart(
+            charts.per_day(
                 active,
-                "day",
                 "active_learners",
-                title="Active learners per day",
+                window,
+                title="Active learners per UTC day",
                 y_title="learners",
-            )
-            st.plotly_chart(figure, width="stretch")
-        show_sql("active_learners", window, tutorial_id)
-    with right:
-        completion = data.load("completion", window, tutorial_id)
-        if completion.empty:
-            empty_state(NO_ACTIVITY)
-        else:
-            bands = completion.assign(
-                completion=[
-                    "100 %" if band >= 100 else f"{band:.0f}–{band + 10:.0f} %"
-                    for band in completion["band"].astype(float)
-                ]
-            )
-            figure = charts.bars(
-                bands,
-                "completion",
-                "learners",
-                title="Completion of the learners active in the window",
-                y_title="learners",
-            )
-            st.plotly_chart(figure, width="stretch")
-        show_sql("completion", window, tutorial_id)
-
-    left, right = st.columns(2)
-    with left:
-        durations = data.load("time_to_certificate", window, tutorial_id)
-        if durations.empty:
-            empty_state("No certificates in this window, so no completion times.")
-        else:
-            figure = charts.binned(
-                durations,
-                title="Time from starting to the certificate",
-                x_title="days",
-                y_title="learners",
-            )
-            st.plotly_chart(figure, width="stretch")
-        show_sql("time_to_certificate", window, tutorial_id)
-    with right:
-        table_panel(
-            "Quizzes",
-            "quizzes",
-            filters,
-            window,
-            tutorial_id=tutorial_id,
-            empty="No quiz attempts in this window.",
-            column_config={
-                "learners": COUNT,
-                "pass_rate_pct": st.column_config.NumberColumn("pass rate", format="%.1f %%"),
-                "avg_attempts": st.column_config.NumberColumn("attempts (avg)", format="%.2f"),
-            },
+            ),
+            width="stretch",
         )
+        if window.start != utc_midnight(window.start):
+            st.caption(
+                f"Counted per whole UTC day: the bar for {window.start:%d %b} counts the whole "
+                f"day, also the hours before the window starts at {window.start:%H:%M} UTC."
+            )
+    show_sql("active_learners", window, tutorial_id)
+
+    completion = data.load("completion", window, tutorial_id)
+    if completion.empty:
+        empty_state(NO_ACTIVITY)
+    else:
+        bands = completion.assign(
+            completion=[
+                "100 %" if band >= 100 else f"{band:.0f}–{band + 10:.0f} %"
+                for band in completion["band"].astype(float)
+            ]
+        )
+        figure = charts.bars(
+            bands,
+            "completion",
+            "learners",
+            title="Completion of the learners active in the window",
+            y_title="learners",
+        )
+        st.plotly_chart(figure, width="stretch")
+    show_sql("completion", window, tutorial_id)
+
+    durations = data.load("time_to_certificate", window, tutorial_id)
+    if durations.empty:
+        empty_state("No certificates in this window, so no completion times.")
+    else:
+        figure = charts.binned(
+            durations,
+            title="Time from starting to the certificate",
+            x_title="days",
+            y_title="learners",
+        )
+        st.plotly_chart(figure, width="stretch")
+    show_sql("time_to_certificate", window, tutorial_id)
+    table_panel(
+        "Quizzes",
+        "quizzes",
+        filters,
+        window,
+        tutorial_id=tutorial_id,
+        empty="No quiz attempts in this window.",
+        column_config={
+            "learners": COUNT,
+            "pass_rate_pct": st.column_config.NumberColumn("pass rate", format="%.1f %%"),
+            "avg_attempts": st.column_config.NumberColumn("attempts (avg)", format="%.2f"),
+        },
+    )
+
+
+def biggest_drop(steps: pd.DataFrame, drop: int) -> str:
+    """The funnel's biggest drop in words: who did not go on, and the share who did."""
+    chapter = literal(steps.iloc[drop]["chapter_id"])
+    before = (
+        "started the tutorial"
+        if drop == 0
+        else f"completed {literal(steps.iloc[drop - 1]['chapter_id'])}"
+    )
+    kept = float(steps.iloc[drop]["step_pct"])
+    return (
+        f"Biggest drop at **{chapter}**: {100 - kept:.1f} % of the learners who {before} did not "
+        f"complete it ({kept:.1f} % did)."
+    )
 
 
 def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
@@ -119,12 +136,7 @@ def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
         return
     steps = with_conversion(steps)
     drop = int(steps["step_pct"].to_numpy().argmin())
-    worst = steps.iloc[drop]
-    st.warning(
-        f"Biggest drop: **{literal(worst['chapter_id'])}** — {worst['step_pct']:g} % of the "
-        "learners who completed the chapter before completed it.",
-        icon=":material/trending_down:",
-    )
+    st.warning(biggest_drop(steps, drop), icon=":material/trending_down:")
     st.plotly_chart(
         charts.bars(
             steps,

@@ -1,5 +1,6 @@
 """Migration & fallback (ops): the clients' localStorage migrations and offline fallbacks — success
-and fallback rates per day against their targets, failures by reason, fallbacks by operation."""
+and fallback rates over time (buckets sized to the window) against their targets, failures by
+reason, fallbacks by operation."""
 
 from __future__ import annotations
 
@@ -8,33 +9,36 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.state import Filters
 from dashboard.widgets import data_page, empty_state, show_sql, table_panel
+from queries.api_health import bucket_for, bucket_name
 from queries.targets import targets
 from queries.window import Window
 
 COUNT = st.column_config.NumberColumn(format="localized")
-DAILY_CHARTS = (
-    ("migration_success_pct", "Migration success per day", "migration"),
-    ("fallback_rate_pct", "Fallback rate per day", "fallback"),
+CHARTS = (
+    ("migration_success_pct", "Migration success", "No migration outcomes"),
+    ("fallback_rate_pct", "Fallback rate", "No progress operations"),
 )
 
 
 def render(filters: Filters, window: Window) -> None:
     goals = {target.key: target for target in targets()}
-    daily = data.load("daily_targets", window)
+    series = data.load("target_series", window)
     marks = data.load("annotations", window)
-    if daily.empty:
-        empty_state("No client events in this window: pick a longer window in the sidebar.")
-    else:
-        for column, (key, title, noun) in zip(st.columns(2), DAILY_CHARTS, strict=True):
-            goal = goals[key]
-            series = daily.dropna(subset=[key])
-            with column:
-                if series.empty:
-                    empty_state(f"No {noun} outcomes in this window to chart.")
-                else:
-                    figure = charts.line_with_target(series, "day", key, title=title, target=goal)
-                    st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
-    show_sql("daily_targets", window)
+    for key, title, nothing in CHARTS:
+        if charts.has_points(series, key):
+            figure = charts.line_with_target(
+                series,
+                "bucket",
+                key,
+                title=f"{title} per {bucket_name(window)}",
+                target=goals[key],
+                window=window,
+                bucket=bucket_for(window),
+            )
+            st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
+        else:
+            empty_state(f"{nothing} in this window to chart: pick a longer window in the sidebar.")
+    show_sql("target_series", window)
 
     left, right = st.columns(2)
     with left:

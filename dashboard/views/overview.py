@@ -17,7 +17,7 @@ from dashboard import alerting, data
 from dashboard.state import Filters
 from dashboard.widgets import csv_download, data_page, empty_state, export_header, show_sql, table
 from queries.api_health import bucket_name
-from queries.targets import Target, evaluate, format_value, targets
+from queries.targets import Target, TargetSettings, evaluate, format_value, targets
 from queries.window import Window, utc_midnight
 
 GRID_DAYS = timedelta(days=7)
@@ -33,11 +33,18 @@ _CELL_STYLES = {
 }
 
 
-# What a ratio target's error budget is counted in.
+# What each target is measured over, and what its error budget is counted in (one, many).
+_EVENTS = {
+    "avg_response_ms": ("request", "requests"),
+    "p95_response_ms": ("request", "requests"),
+    "error_rate_pct": ("request", "requests"),
+    "migration_success_pct": ("migration outcome", "migration outcomes"),
+    "fallback_rate_pct": ("operation", "operations"),
+}
 _BAD_EVENTS = {
-    "error_rate_pct": "failed requests",
-    "migration_success_pct": "failed migrations",
-    "fallback_rate_pct": "fallbacks",
+    "error_rate_pct": ("failed request", "failed requests"),
+    "migration_success_pct": ("failed migration", "failed migrations"),
+    "fallback_rate_pct": ("fallback", "fallbacks"),
 }
 
 
@@ -48,28 +55,54 @@ def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _change(report: Row, target: Target) -> str | None:
+def _count(n: int, nouns: tuple[str, str]) -> str:
+    return f"{n:,} {nouns[0] if n == 1 else nouns[1]}"
+
+
+def describe_change(report: Row, span: str) -> tuple[str | None, str | None]:
+    """The card's delta ("+12 ms", "−0.35 pts"; "no change" when it rounds to zero) or, when
+    either window holds too few events to compare (`min_comparison_events`), the sentence saying
+    so instead."""
     change = _number(report["change"])
-    if change is None:
-        return None
-    if target.unit == "ms":
-        return f"{change:+,.0f} ms"
-    return f"{change:+,.2f} pts"
+    if change is not None:
+        shown = round(change) if report["unit"] == "ms" else round(change, 2)
+        if shown == 0:
+            return "no change", None
+        return (f"{shown:+,.0f} ms" if report["unit"] == "ms" else f"{shown:+,.2f} pts"), None
+    nouns = _EVENTS[str(report["key"])]
+    needed = TargetSettings().min_comparison_events
+    before, now = int(report["previous_volume"]), int(report["volume"])
+    if before < needed:
+        return None, (
+            f"No change shown: not enough data in the previous {span} "
+            f"({_count(before, nouns)}; {needed:,} needed)."
+        )
+    if now < needed:
+        return (
+            None,
+            f"No change shown: too few {nouns[1]} in this window ({now:,}; {needed:,} needed).",
+        )
+    return None, None  # a value is missing: "no data" says it
 
 
 def describe_budget(report: Row) -> str | None:
-    """The budget line of a ratio target: "Error budget: 150 of 200 failed requests left (75 %)",
-    or how far it is overspent; None for latency targets and windows without events."""
-    allowed, left, left_pct = (
-        _number(report[k]) for k in ("budget_allowed", "budget_left", "budget_left_pct")
-    )
+    """The budget line of a ratio target, in whole events: "Error budget: 149 of 199 failed
+    requests left (75 %)", overspent, or none when the window is too small to allow a single bad
+    event; None for latency targets and windows without events."""
+    allowed, left = _number(report["budget_allowed"]), _number(report["budget_left"])
     if allowed is None or left is None:
         return None
+    allowed_n, left_n, bad = int(allowed), int(left), int(report["bad"])
     events = _BAD_EVENTS[str(report["key"])]
-    share = "" if left_pct is None else f" ({left_pct:.0f} %)"
-    if left >= 0:
-        return f"Error budget: {left:,.0f} of {allowed:,.0f} {events} left{share}"
-    return f"Error budget overspent: {int(report['bad']):,} {events}, {allowed:,.0f} allowed{share}"
+    total = _count(int(report["total"]), _EVENTS[str(report["key"])])
+    if allowed_n == 0:
+        return f"No error budget: over {total}, a single {events[0]} misses the target" + (
+            f" ({_count(bad, events)} so far)." if bad else "."
+        )
+    if left_n >= 0:
+        share = 100 * left_n / allowed_n
+        return f"Error budget: {left_n:,} of {_count(allowed_n, events)} left ({share:.0f}\u00a0%)"
+    return f"Error budget overspent: {_count(bad, events)}, {allowed_n:,} allowed over {total}"
 
 
 def _span(window: Window) -> str:
@@ -77,33 +110,61 @@ def _span(window: Window) -> str:
     return f"{hours:g} h" if hours < 48 else f"{window.length.days} days"
 
 
+CARD_WIDTH = 180  # px: five cards in a row on a wide screen, three at 1024 px, one on a phone
+
+
 def _card(
-    target: Target, report: Row, series: pd.Series, bucket: str, alert: str | None = None
+    target: Target,
+    report: Row,
+    series: pd.Series,
+    bucket: str,
+    span: str,
+    alert: str | None = None,
 ) -> None:
     value = _number(report["value"])
-    with st.container(border=True):
+    delta, no_comparison = describe_change(report, span)
+    precision = (
+        " (within ±1 %: read from latency histograms)" if target.key.startswith("p95") else ""
+    )
+    with st.container(border=True, width=CARD_WIDTH):
         st.metric(
             target.label,
             "no data" if value is None else format_value(value, target.unit),
-            delta=_change(report, target),
-            delta_color="inverse" if target.direction == "below" else "normal",
+            delta=delta,
+            delta_color="off"
+            if delta == "no change"
+            else "inverse"
+            if target.direction == "below"
+            else "normal",
+            delta_arrow="off" if delta == "no change" else "auto",
             chart_data=series.dropna().tolist() or None,
             chart_type="line",
-            help=f"Target {target.describe()}. The line: one point per {bucket}.",
+            help=f"Target {target.describe()}{precision}. The line: one point per {bucket} with "
+            "events (buckets without any are left out).",
         )
         status = str(report["status"])
         st.markdown(f":{_STATUS_COLOURS[status]}-badge[{status}] target {target.describe()}")
         if alert is not None:
             st.markdown(f":red-badge[:material/notifications_active: {alert}]")
-        budget = describe_budget(report)
-        if budget is not None:
-            st.caption(budget)
+        for line in (no_comparison, describe_budget(report)):
+            if line is not None:
+                st.caption(line)
+
+
+# The grid's column names: short, so the day and all five targets fit a 1024 px screen.
+GRID_LABELS = {
+    "avg_response_ms": "avg time",
+    "p95_response_ms": "p95 time",
+    "error_rate_pct": "error rate",
+    "migration_success_pct": "migration",
+    "fallback_rate_pct": "fallback",
+}
 
 
 def _grid(daily: pd.DataFrame) -> pd.DataFrame:
-    grid = pd.DataFrame({"day (UTC)": pd.to_datetime(daily["day"]).dt.strftime("%a %d %b")})
+    grid = pd.DataFrame({"UTC day": pd.to_datetime(daily["day"]).dt.strftime("%a %d %b")})
     for target in targets():
-        grid[target.label] = [
+        grid[GRID_LABELS[target.key]] = [
             evaluate(target, None if pd.isna(value) else float(value)).status
             for value in daily[target.key]
         ]
@@ -127,16 +188,23 @@ def render(filters: Filters, window: Window) -> None:
             "sidebar, or send traffic to the API."
         )
     else:
-        st.caption(f"Change against the previous {_span(window)}.")
+        span = _span(window)
+        st.caption(f"Change against the previous {span}.")
         bucket = bucket_name(window)
         firing = alerting.firing_by_target()
-        for column, target in zip(st.columns(5), targets(), strict=True):
-            with column:
+        with st.container(horizontal=True, gap="xsmall"):
+            for target in targets():
                 _card(
-                    target, report[target.key], series[target.key], bucket, firing.get(target.key)
+                    target,
+                    report[target.key],
+                    series[target.key],
+                    bucket,
+                    span,
+                    firing.get(target.key),
                 )
 
-    st.subheader(f"Targets by day, {days.start:%d %b} – {days.end:%d %b}")
+    last_day = days.end - timedelta(microseconds=1)  # the window's end is not in it
+    st.subheader(f"Targets by day, {days.start:%d %b} – {last_day:%d %b}")
     if daily.empty:
         empty_state("No day in this period has requests or client events to judge.")
     else:

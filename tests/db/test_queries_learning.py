@@ -151,3 +151,12 @@ def test_time_to_certificate_is_binned(cohort: Engine) -> None:
     assert bins.astype(float).to_dict("records") == [
         {"days_from": 1.5, "days_to": 2.0, "learners": 1.0}
     ]
+
+
+def test_lists_cut_at_their_limit_still_count_every_match(cohort: Engine) -> None:
+    at_risk = frame(cohort, learning.at_risk_statement(WINDOW, limit=1))
+    assert at_risk[["user_id", "total_rows"]].to_dict("records") == [
+        {"user_id": "c", "total_rows": 2}  # the most recent of the two
+    ]
+    stuck = frame(cohort, learning.stuck_learners_statement(WINDOW, "t", "ch-2", limit=1))
+    assert stuck["total_rows"].tolist() == [1]

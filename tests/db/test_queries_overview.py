@@ -19,6 +19,7 @@ from queries.overview import (
     target_values,
 )
 from queries.rollups import refresh
+from queries.targets import TargetSettings
 from queries.window import Window
 
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
@@ -95,7 +96,9 @@ def test_an_empty_window_has_no_data_rather_than_zeros(engine: Engine) -> None:
 
 
 def test_the_report_judges_each_target_against_the_previous_window(dataset: Engine) -> None:
-    report = target_report(dataset, WINDOW).set_index("key")
+    report = target_report(dataset, WINDOW, TargetSettings(min_comparison_events=1)).set_index(
+        "key"
+    )
     assert report.loc["error_rate_pct", "status"] == "missed"
     assert report.loc["avg_response_ms", "status"] == "met"
     all_ms = [*range(10, 110, 10), 100, 300, 200, 400]
@@ -106,15 +109,30 @@ def test_the_report_judges_each_target_against_the_previous_window(dataset: Engi
     assert report.isna().loc["migration_success_pct", "previous_value"]
 
 
+def test_a_change_needs_enough_events_in_both_windows(dataset: Engine) -> None:
+    report = target_report(dataset, WINDOW).set_index("key")  # default: at least 100 events
+    latency = report.loc["avg_response_ms"]
+    assert (latency["volume"], latency["previous_volume"]) == (14, 1)
+    assert latency["previous_value"] == pytest.approx(9999)
+    assert report["change"].isna().all()
+    enough = target_report(dataset, WINDOW, TargetSettings(min_comparison_events=2))
+    assert enough["change"].isna().all()  # the previous window holds a single request
+    assert (
+        target_report(dataset, WINDOW, TargetSettings(min_comparison_events=1))["change"]
+        .notna()
+        .any()
+    )
+
+
 def test_the_report_gives_each_ratio_target_its_error_budget(dataset: Engine) -> None:
     report = target_report(dataset, WINDOW).set_index("key")
     errors = report.loc["error_rate_pct"]
     assert (errors["bad"], errors["total"]) == (2, 14)
-    assert errors["budget_allowed"] == pytest.approx(0.14)  # 1 % of 14 requests
-    assert errors["budget_left"] == pytest.approx(0.14 - 2)
+    assert errors["budget_allowed"] == 0  # 1 failure of 14 requests is already 7 %
+    assert errors["budget_left"] == -2
     migrations = report.loc["migration_success_pct"]
     assert (migrations["bad"], migrations["total"]) == (1, 4)
-    assert migrations["budget_left_pct"] == pytest.approx(100 * (0.4 - 1) / 0.4)
+    assert migrations["budget_allowed"] == 0
     fallbacks = report.loc["fallback_rate_pct"]
     assert (fallbacks["bad"], fallbacks["total"]) == (1, 15)
     assert report.isna().loc["p95_response_ms", "budget_left"]

@@ -60,26 +60,38 @@ def test_values_are_formatted_with_units() -> None:
     assert format_value(0.456, "%") == "0.46 %"
 
 
-def test_an_error_budget_counts_what_the_target_allows_and_what_is_left() -> None:
+def test_an_error_budget_counts_the_whole_bad_events_that_still_meet_the_target() -> None:
     error_rate = by_key()["error_rate_pct"]
     budget = error_budget(error_rate, bad=50, total=20_000)
     assert budget is not None
-    assert (budget.allowed, budget.spent, budget.left, budget.left_pct) == (200, 50, 150, 75)
+    # 200 failures would be 1.00 %, not under 1 %: 199 are allowed.
+    assert (budget.allowed, budget.spent, budget.left) == (199, 50, 149)
+    assert budget.left_pct == pytest.approx(100 * 149 / 199)
 
 
 def test_an_overspent_budget_is_negative() -> None:
     error_rate = by_key()["error_rate_pct"]
     budget = error_budget(error_rate, bad=260, total=20_000)
     assert budget is not None
-    assert (budget.left, budget.left_pct) == (-60, -30)
+    assert budget.left == -61
 
 
 def test_a_higher_is_better_target_allows_the_rest() -> None:
     migration = by_key()["migration_success_pct"]
     budget = error_budget(migration, bad=4, total=100)
     assert budget is not None
-    assert budget.allowed == pytest.approx(10)
-    assert budget.left_pct == pytest.approx(60)
+    assert (budget.allowed, budget.left) == (9, 5)
+
+
+def test_a_window_too_small_for_a_single_bad_event_allows_none() -> None:
+    targets_ = by_key()
+    for key, total in (("error_rate_pct", 3), ("fallback_rate_pct", 20)):
+        budget = error_budget(targets_[key], bad=0, total=total)
+        assert budget is not None
+        assert (budget.allowed, budget.left, budget.left_pct) == (0, 0, None)
+    fallbacks = error_budget(targets_["fallback_rate_pct"], bad=1, total=37)
+    assert fallbacks is not None
+    assert (fallbacks.allowed, fallbacks.left) == (1, 0)  # 2 of 37 would be 5.4 %
 
 
 def test_latency_targets_and_empty_windows_have_no_budget() -> None:
