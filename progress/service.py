@@ -76,6 +76,7 @@ from progress.validation import (
 Change = Callable[[ProgressState], ProgressState | None]
 
 MAX_READ_LIMIT = 10_000
+MAX_COUNT_LIMIT = 100_000  # a count reads no rows out: it may look further than a list
 MAX_EVENT_ID = 2**63 - 1  # `progress_events.id` is a bigint
 
 
@@ -148,7 +149,7 @@ class ProgressService:
         """How many learner–tutorial pairs `find_learners(user_id_prefix)` would list without its
         limit, counted up to `up_to` (a one-letter prefix can match millions)."""
         prefix = check_id("user_id", user_id_prefix)
-        up_to = check_limit(up_to, maximum=MAX_READ_LIMIT)
+        up_to = check_limit(up_to, maximum=MAX_COUNT_LIMIT)
 
         def read() -> int:
             with self.engine.connect() as connection:

@@ -275,15 +275,16 @@ def test_telemetry_that_stops_fires_a_no_data_ticket_and_a_quiet_service_fires_n
 
 
 def test_a_request_logger_that_dropped_rows_fires_a_ticket(engine: Engine) -> None:
+    reported = datetime.now(UTC)  # loggers report in real time, whatever minute is evaluated
     with engine.begin() as connection:
         connection.execute(
             insert(request_log_health).values(
                 instance_id="api-1",
                 host="web-1",
                 pid=4242,
-                started_at=NOW - timedelta(hours=2),
-                reported_at=NOW - timedelta(seconds=20),
-                last_flush_at=NOW - timedelta(seconds=20),
+                started_at=reported - timedelta(hours=2),
+                reported_at=reported,
+                last_flush_at=reported,
                 rows_pending=0,
                 rows_written=1000,
                 rows_dropped=3,
