@@ -4,14 +4,20 @@ laptop), on demo data, into docs/screenshots/."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import insert
 
+from alerting.evaluator import evaluate_once
+from progress import routes
+from progress.annotations import add_annotation
+from progress.db import Settings, open_engine
 from progress.demo import IMPROVED, DemoSpec, change_dates
-from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, IDLE, ROOT, running_dashboard
+from progress.schema import api_logs
+from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, IDLE, ROOT, Dashboard, running_dashboard
 
 WIDTH = 1440
 NARROW = 1024
@@ -22,7 +28,7 @@ SHOTS: tuple[Shot, ...] = (
     ("migration-fallback", "/migration?window=30d", WIDTH),
     ("learning-activity", "/learning?window=30d&tutorial=react-hooks", WIDTH),
     ("certificates", "/certificates?window=30d", WIDTH),
-    ("progress-console", "/console?user=learner-000042&tutorial=data-viz", WIDTH),
+    ("progress-console", "/console?user=learner-000042&tutorial=docker-101", WIDTH),
     ("overview-1024", "/?window=7d", NARROW),
 )
 
@@ -49,10 +55,40 @@ def whole_page(page: Page, width: int) -> None:
     page.wait_for_timeout(800)
 
 
-def shoot(demo_arguments: tuple[str, ...], shots: Sequence[Shot]) -> None:
+def stage_incident(dashboard: Dashboard) -> None:
+    """The last 40 minutes of the demo service in an incident — a deploy, then a fifth of the
+    chapter updates answered 503 — judged once by the alert evaluator, as cron would."""
+    engine = open_engine(Settings(progress_ops_data_dir=dashboard.data_dir))
+    now = datetime.now(UTC)
+    add_annotation(
+        engine, text="deploy 2.5.0", kind="deploy", author="ci", at=now - timedelta(minutes=41)
+    )
+    rows = [
+        {
+            "timestamp": now - timedelta(minutes=40) + timedelta(seconds=2 * i),
+            "method": "POST",
+            "endpoint": routes.CHAPTER,
+            "status_code": 503 if i % 5 == 0 else 200,
+            "response_time_ms": 35.0 + i % 40,
+        }
+        for i in range(1200)
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(api_logs), rows)
+    evaluate_once(engine)
+    engine.dispose()
+
+
+def shoot(
+    demo_arguments: tuple[str, ...],
+    shots: Sequence[Shot],
+    stage: Callable[[Dashboard], None] | None = None,
+) -> None:
     target = ROOT / "docs" / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
     with running_dashboard(*demo_arguments) as dashboard, sync_playwright() as playwright:
+        if stage is not None:
+            stage(dashboard)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
         for name, path, width in shots:
@@ -77,6 +113,9 @@ def main() -> None:
     shots = [shot for shot in SHOTS if not only or shot[0] in only]
     if shots:
         shoot(("--learners", "2000", "--days", "30", "--seed", "7"), shots)
+    if not only or "alerts-incident" in only:  # a page alert firing, on its own demo database
+        demo = ("--learners", "2000", "--days", "30", "--seed", "7")
+        shoot(demo, [("alerts-incident", "/alerts", WIDTH)], stage=stage_incident)
     if only and "completion-trends" not in only:
         return
     # Completion trends needs months of starts: 180 days, compared around sql-basics' change.

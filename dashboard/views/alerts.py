@@ -12,9 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import alerting
+from dashboard import alerting, charts, data
+from dashboard.text import literal
 from dashboard.widgets import database_guard, empty_state, table
-from queries.slo import TIERS, SloSettings, SloStatus, describe_duration, span_name
+from queries.slo import TIERS, SloSettings, SloStatus, describe_duration
+from queries.window import Window
 
 STATE_COLOURS = {
     "firing page": "red",
@@ -30,7 +32,9 @@ def _rate(rate: float | None) -> str:
 
 
 def tier_table(status: SloStatus, period: timedelta) -> pd.DataFrame:
-    """One row per tier: its windows' burn rates against its threshold."""
+    """One row per tier: the burn rates over its two windows (named in the tier, long/short:
+    "page 1h/5m") against its threshold; the same columns on every row, so the table stays
+    narrow."""
     rows = []
     for tier in TIERS:
         threshold = status.slo.threshold(tier, period)
@@ -38,8 +42,8 @@ def tier_table(status: SloStatus, period: timedelta) -> pd.DataFrame:
             {
                 "tier": f"{tier.severity} {tier.name()}",
                 "threshold": f"> {threshold:,.1f}×",
-                f"long ({span_name(tier.long)})": _rate(status.burn_rates[tier.long]),
-                f"short ({span_name(tier.short)})": _rate(status.burn_rates[tier.short]),
+                "long window": _rate(status.burn_rates[tier.long]),
+                "short window": _rate(status.burn_rates[tier.short]),
                 "firing": "yes" if status.firing_tier == tier else "",
             }
         )
@@ -105,13 +109,15 @@ def render() -> None:
             _slo_card(status, period)
     for finding in findings:
         state = f":red-badge[firing {finding.severity}]" if finding.firing else ":green-badge[ok]"
-        st.markdown(f"**{finding.label}** {state} — {finding.detail}")
+        st.markdown(f"**{literal(finding.label)}** {state} — {literal(finding.detail)}")
 
     spent = alerting.budget_spent(at)
     if spent.empty:
         empty_state("No requests or client events in the period yet: no budget to chart.")
     else:
-        st.plotly_chart(budget_chart(spent, settings.period_days), width="stretch")
+        marks = data.load("annotations", Window(at - period, at))
+        figure = budget_chart(spent, settings.period_days)
+        st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
 
     st.subheader("History")
     recorded = alerting.history(at)
@@ -119,6 +125,7 @@ def render() -> None:
         empty_state("No alert has fired in the period.")
     else:
         shown = recorded[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
+        shown["peak burn"] = shown["peak burn"].map(_rate)
         table(shown, key="alert-history")
 
 

@@ -52,6 +52,9 @@ def test_the_alerts_page_shows_states_burn_rates_budget_and_history(engine: Engi
     tiers = app.dataframe[0].value
     assert list(tiers["tier"]) == ["page 1h/5m", "page 6h/30m", "ticket 1d/2h", "ticket 3d/6h"]
     assert tiers["firing"].iloc[0] == "yes"
+    # The same narrow columns on every row (no half-empty columns to clip in a half-width card).
+    assert list(tiers.columns) == ["tier", "threshold", "long window", "short window", "firing"]
+    assert not tiers.isna().any().any()
     assert app.get("plotly_chart")
     history = app.dataframe[-1].value
     assert list(history["alert"]) == ["error_rate"]
