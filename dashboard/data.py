@@ -22,6 +22,7 @@ from sqlalchemy.sql import ClauseElement
 from dashboard.context import background_fold, engine
 from queries import api_health, certificates, client, learning, overview
 from queries.annotations import annotations_statement
+from queries.logger_health import request_logger_health
 from queries.sql import compiled_sql, frame
 from queries.window import Window
 
@@ -137,6 +138,13 @@ def sql(
 ) -> list[str]:
     """The panel's statements as PostgreSQL runs them, values written in."""
     return [compiled_sql(s) for s in PANELS[name].statements(window, tutorial_id, extra)]
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def request_log_problems() -> list[str]:
+    """What the API's request loggers report wrong (`queries.logger_health`): dropped rows, a
+    logger gone quiet or failing to write — each means the request figures may undercount."""
+    return request_logger_health(engine()).problems()
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -172,6 +172,14 @@ def data_page(
         parts = [literal(filters.describe(window)), note]
         if read is not None:
             parts.append(f"data as of {read:%H:%M:%S} UTC")
+        if refreshable and (problems := data.request_log_problems()):
+            parts.append(":red[request log: figures may undercount]")
+            st.warning(
+                "Not every API request reaches the request log: "
+                + "; ".join(literal(problem) for problem in problems)
+                + ". See `progress-ops check` and the API's `/health`.",
+                icon=":material/report:",
+            )
         caption.caption(" · ".join(part for part in parts if part))
 
     if refreshable and st.session_state.get("auto_refresh"):
