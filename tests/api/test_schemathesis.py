@@ -73,9 +73,10 @@ def within_the_described_rules(case: schemathesis.Case[Any]) -> schemathesis.Cas
         _fit_quiz(quiz, now)
     for event in body.get("events") or []:
         event["occurredAt"] = now
-    if case.path == routes.ANNOTATIONS and body.get("at") is not None:
-        body["at"] = now  # at most 30 days ahead; a range ends after it, within 31 days
-        if body.get("endsAt") is not None:
+    if case.path == routes.ANNOTATIONS:  # at most 30 days ahead; a range ends within 31 days
+        if body.get("at") is not None:
+            body["at"] = now
+        if body.get("endsAt") is not None:  # after `at`, or after now when `at` is left out
             body["endsAt"] = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     return case
 
