@@ -25,11 +25,12 @@ import commands
 from alerting.evaluator import Evaluation, Settings, evaluate_once
 from alerting.notify import AlertSettings
 from progress import routes
-from progress.schema import alerts, annotations_table, api_logs, client_events, request_log_health
+from progress.schema import alerts, annotations_table, api_logs, client_events
 from queries.alerts import budget_burn
 from queries.rollups import refresh
 from queries.slo import SloSettings
 from queries.targets import TargetSettings
+from tests.logger_reports import report_dropped_rows
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -275,21 +276,7 @@ def test_telemetry_that_stops_fires_a_no_data_ticket_and_a_quiet_service_fires_n
 
 
 def test_a_request_logger_that_dropped_rows_fires_a_ticket(engine: Engine) -> None:
-    reported = datetime.now(UTC)  # loggers report in real time, whatever minute is evaluated
-    with engine.begin() as connection:
-        connection.execute(
-            insert(request_log_health).values(
-                instance_id="api-1",
-                host="web-1",
-                pid=4242,
-                started_at=reported - timedelta(hours=2),
-                reported_at=reported,
-                last_flush_at=reported,
-                rows_pending=0,
-                rows_written=1000,
-                rows_dropped=3,
-            )
-        )
+    report_dropped_rows(engine, 3, at=datetime.now(UTC))  # in real time, whatever is evaluated
     [finding] = [d for d in evaluate(engine, NOW).data if d.key == "no_data:request_log"]
     assert (finding.firing, finding.severity) == (True, "ticket")
     assert "3 API requests were answered but not logged" in finding.detail

@@ -12,7 +12,8 @@ from sqlalchemy.exc import OperationalError
 from commands import check, main
 from commands.exit_codes import ExitCode
 from progress import routes
-from progress.schema import api_logs, request_log_health
+from progress.schema import api_logs
+from tests.logger_reports import report_dropped_rows
 
 
 @pytest.fixture
@@ -113,21 +114,7 @@ def test_a_request_logger_that_dropped_rows_makes_check_unable_to_judge(
     engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log_requests(engine, [200] * 200)
-    now = datetime.now(UTC)
-    with engine.begin() as connection:
-        connection.execute(
-            insert(request_log_health).values(
-                instance_id="api-1",
-                host="web-1",
-                pid=4242,
-                started_at=now - timedelta(hours=1),
-                reported_at=now,
-                last_flush_at=now,
-                rows_pending=0,
-                rows_written=200,
-                rows_dropped=7,
-            )
-        )
+    report_dropped_rows(engine, 7, at=datetime.now(UTC))
     assert main(["check", "--window", "1h"]) == ExitCode.COULD_NOT_RUN
     out = capsys.readouterr().out
     assert "Error rate         0.00 %  < 1.00 %   met" in out  # the table is still shown

@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
 from progress.annotations import add_annotation
 from progress.demo import DemoSpec, load_demo_data
-from progress.schema import progress_events, request_log_health
+from progress.schema import progress_events
 from progress.service import ProgressService
 from queries.rollups import refresh
+from tests.logger_reports import report_dropped_rows
 from tests.unit.test_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -296,21 +297,7 @@ def test_a_page_never_waits_for_new_rows_to_be_folded_into_the_rollups(
 def test_a_request_logger_that_dropped_rows_is_named_on_every_monitoring_page(
     engine: Engine,
 ) -> None:
-    now = datetime.now(UTC)
-    with engine.begin() as connection:
-        connection.execute(
-            insert(request_log_health).values(
-                instance_id="api-1",
-                host="web-1",
-                pid=4242,
-                started_at=now - timedelta(hours=1),
-                reported_at=now,
-                last_flush_at=now,
-                rows_pending=0,
-                rows_written=90,
-                rows_dropped=4,
-            )
-        )
+    report_dropped_rows(engine, 4, at=datetime.now(UTC))
     for page in (None, "views/api_health.py", "views/migration.py"):
         app = open_page(page, window="24h")
         assert "request log: figures may undercount" in captions(app)
