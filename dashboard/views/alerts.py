@@ -103,10 +103,8 @@ def render() -> None:
         "alerts fire and notify through `progress-ops alerts evaluate` (docs/alerts.md)"
     )
     statuses, findings = alerting.judgement(at)
-    columns = st.columns(2)
-    for i, status in enumerate(statuses):
-        with columns[i % 2]:
-            _slo_card(status, period)
+    for status in statuses:  # one card a row: its tier table stays whole at 1024 px
+        _slo_card(status, period)
     for finding in findings:
         state = f":red-badge[firing {finding.severity}]" if finding.firing else ":green-badge[ok]"
         st.markdown(f"**{literal(finding.label)}** {state} — {literal(finding.detail)}")

@@ -131,7 +131,7 @@ def pick_choices(tutorial_ids: list[str]) -> TrendChoices:
         ("trend_curves", seeded.curves),
     ):
         state.setdefault(key, value)
-    columns = st.columns([1, 1, 1, 3])
+    columns = st.columns(3)  # three choices a row, the tutorials below: whole at 1024 px
     period = columns[0].selectbox("Cohort size", PERIODS, key="trend_period")
     weeks = columns[1].selectbox(
         "Started in the last", WEEKS, key="trend_weeks", format_func=lambda w: f"{w} weeks"
@@ -144,7 +144,7 @@ def pick_choices(tutorial_ids: list[str]) -> TrendChoices:
         help="A learner counts as completed when every chapter was complete within N whole "
         "days (N × 24 h) of their first progress.",
     )
-    chosen = columns[3].multiselect(
+    chosen = st.multiselect(
         "Tutorials", tutorial_ids, key="trend_tutorials", placeholder="All tutorials"
     )
     choices = TrendChoices(
@@ -447,7 +447,7 @@ def learners_behind(choices: TrendChoices, cohorts: pd.DataFrame, tutorial_ids: 
     starts = sorted(set(pd.to_datetime(cohorts["cohort"], utc=True)), reverse=True)
     fmt = COHORT_FORMATS[choices.period]
     st.session_state.setdefault("trend_cell_days", choices.within)
-    columns = st.columns(4)
+    columns = [*st.columns(2), *st.columns(2)]  # two a row: a cohort's label stays whole
     start = columns[0].selectbox(
         "Cohort", starts, format_func=lambda c: f"{c:{fmt}}", key="trend_cell"
     )

@@ -22,7 +22,14 @@ PAGES = (
     "/migration?window=7d",
     "/learning?window=7d&tutorial={tutorial}",
     "/certificates?window=7d",
+    "/alerts",
 )
+# What each page draws last; a data page writes its caption's "data as of" last.
+DRAWN_LAST = {
+    "/console": "text=Progress console",
+    "/alerts": "text=History",
+    "/trends": "text=What changed",
+}
 
 # Elements whose text is cut when their content is wider than their box (CSS ellipsis):
 # card values and their labels, and the headers of HTML tables.
@@ -67,9 +74,8 @@ def open_at(browser: Browser, width: int) -> Page:
 
 def show(page: Page, url: str) -> None:
     page.goto(url)
-    # A data page writes its caption's "data as of" last; the console has no such caption.
-    done = "text=Progress console" if "/console" in url else "text=/data as of/"
-    page.wait_for_selector(done, timeout=60_000)
+    path = "/" + url.split("/", 3)[3].split("?")[0]
+    page.wait_for_selector(DRAWN_LAST.get(path, "text=/data as of/"), timeout=60_000)
     wait_until_idle(page)
     page.wait_for_function(GRIDS_DRAWN, timeout=30_000)
 
