@@ -288,25 +288,26 @@ def median_days_statement(
     )
 
 
+OVER_TIME_COLUMNS = [
+    "cohort",
+    "tutorial_id",
+    "starters",
+    "completed",
+    "completion_pct",
+    "previous_pct",
+    "change_pts",
+    "certificates",
+    "certificate_pct",
+    "median_days_to_certificate",
+]
+
+
 def completion_over_time(cohorts: pd.DataFrame, medians: pd.DataFrame, within: int) -> pd.DataFrame:
     """Per cohort period and tutorial (and `ALL`): starters, completion and certificate rates within
     `within` days (blank while too young), the previous period's completion rate and the change in
     percentage points, and the median days to the certificate. `cohorts` is `mature`'s result."""
     if cohorts.empty:
-        return pd.DataFrame(
-            columns=[
-                "cohort",
-                "tutorial_id",
-                "starters",
-                "completed",
-                "completion_pct",
-                "previous_pct",
-                "change_pts",
-                "certificates",
-                "certificate_pct",
-                "median_days_to_certificate",
-            ]
-        )
+        return pd.DataFrame(columns=OVER_TIME_COLUMNS)
     completed = cohorts[f"complete_{within}d"]
     certified = cohorts[f"certificate_{within}d"]
     starters = cohorts["starters"].astype("Int64")
@@ -331,19 +332,9 @@ def completion_over_time(cohorts: pd.DataFrame, medians: pd.DataFrame, within: i
     table["median_days_to_certificate"] = (
         table["median_days_to_certificate"].astype("Int64").mask(young)
     )
-    ordered = [
-        "cohort",
-        "tutorial_id",
-        "starters",
-        "completed",
-        "completion_pct",
-        "previous_pct",
-        "change_pts",
-        "certificates",
-        "certificate_pct",
-        "median_days_to_certificate",
-    ]
-    return table[ordered].sort_values(["cohort", "tutorial_id"], kind="stable", ignore_index=True)
+    return table[OVER_TIME_COLUMNS].sort_values(
+        ["cohort", "tutorial_id"], kind="stable", ignore_index=True
+    )
 
 
 # -- tutorials side by side, and what changed ----------------------------------------------------
