@@ -88,7 +88,7 @@ HISTORY_COLUMNS = {
     "peak_severity": "peak",
     "tier": "tier",
     "fired_at": "fired (UTC)",
-    "resolved_at": "resolved (UTC)",
+    "resolved_at": "resolved",
     "peak_burn_rate": "peak burn",
 }
 
@@ -124,6 +124,8 @@ def render() -> None:
     else:
         shown = recorded[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
         shown["peak burn"] = shown["peak burn"].map(_rate)
+        for moment in ("fired (UTC)", "resolved"):  # minutes: the table fits at 1024 px
+            shown[moment] = pd.to_datetime(shown[moment], utc=True).dt.strftime("%Y-%m-%d %H:%M")
         table(shown, key="alert-history")
 
 

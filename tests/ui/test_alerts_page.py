@@ -58,7 +58,8 @@ def test_the_alerts_page_shows_states_burn_rates_budget_and_history(engine: Engi
     assert app.get("plotly_chart")
     history = app.dataframe[-1].value
     assert list(history["alert"]) == ["error_rate"]
-    assert history["resolved (UTC)"].isna().all()
+    assert history["resolved"].isna().all()
+    assert history["fired (UTC)"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d").all()
     assert "Budget left (30 days)" in [metric.label for metric in app.metric]
 
 
