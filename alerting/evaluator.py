@@ -11,8 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from alerting.notify import AlertSettings, Delivery, deliver
 from alerting.store import Change, Finding, record
 from progress.annotations import MAX_TEXT_LENGTH, write_annotation
-from progress.db import mask_url
-from progress.errors import DatabaseUnavailable
+from progress.db import explain
 from queries.rollups import refresh
 from queries.slo import (
     TIERS,
@@ -142,6 +141,5 @@ def evaluate_once(
             changes = record(connection, findings, at)
             annotate(connection, changes, at)
     except DBAPIError as error:
-        detail = str(error.orig or error).strip().splitlines()[0]
-        raise DatabaseUnavailable(mask_url(str(engine.url)), detail) from error
+        raise explain(error, engine) from error
     return Evaluation(at, statuses, data, changes, deliver(changes, s.alert))

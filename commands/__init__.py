@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from commands import alerts, annotate, check, database, demo, http_api, load
 from commands.exit_codes import ExitCode
-from progress.db import is_transient, unavailable
-from progress.errors import ProgressError
+from progress.db import first_line, is_transient, unavailable
+from progress.errors import ProgressError, QueryRefused
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -45,9 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ProgressError as error:
         return _fail(error)
-    except DBAPIError as error:  # the database went away in the middle of a command
+    except DBAPIError as error:  # the database went away, or refused a query, mid-command
         if not is_transient(error):
-            raise
+            return _fail(QueryRefused(first_line(error)))
         return _fail(unavailable(error))
 
 

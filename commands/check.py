@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from commands.exit_codes import ExitCode
-from progress.db import check_connection, open_engine
+from progress.db import check_connection, check_schema, open_engine
 from progress.errors import InvalidInput
 from queries.logger_health import LoggerHealth, request_logger_health
 from queries.overview import target_values
@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     engine = open_engine()
     try:
         check_connection(engine)  # unreachable: could not judge (exit 2), never "missed"
+        check_schema(engine)
         refresh(engine)  # fold requests logged since the last refresh
         values = target_values(engine, window)
         logging = request_logger_health(engine)

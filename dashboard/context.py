@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard.access import AccessSettings, Decision, Identity, identify, may_write
-from progress.db import check_connection, is_embedded, open_engine
+from progress.db import check_connection, check_schema, is_embedded, open_engine
 from progress.service import ProgressService
 from queries.rollups import refresh
 
@@ -31,6 +31,7 @@ def check_database_once() -> None:
     message and Retry button, without a round trip on every run."""
     if not st.session_state.get(_CHECKED):
         check_connection(engine())
+        check_schema(engine())
         st.session_state[_CHECKED] = True
 
 

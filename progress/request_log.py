@@ -45,7 +45,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from progress.bulk import raw_connection
-from progress.db import is_transient
+from progress.db import first_line, is_transient
 from progress.schema import api_logs, request_log_health
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,7 @@ def _now() -> datetime:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(getattr(error, "orig", None) or error).strip()
-    line = text.splitlines()[0] if text else type(error).__name__
-    return clean_text(line, limit=_MAX_ERROR_LENGTH) or type(error).__name__
+    return clean_text(first_line(error), limit=_MAX_ERROR_LENGTH) or type(error).__name__
 
 
 def _is_outage(error: BaseException) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from progress.db import make_engine, start_embedded, upgrade
+from progress.db import head_revision, make_engine, start_embedded, upgrade
 from progress.schema import metadata
 from progress.service import ProgressService
 
@@ -54,6 +54,27 @@ def engine(migrated_engine: Engine) -> Engine:
         connection.execute(text("SET LOCAL lock_timeout = '10s'"))
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     return migrated_engine
+
+
+@pytest.fixture
+def stale_schema(engine: Engine) -> Iterator[str]:
+    """The test database as a server nobody upgraded would be: its recorded schema revision is an
+    older one (the tables stay as they are). Yields that revision; restores the head after."""
+    older = "0006"
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE alembic_version SET version_num = :older"), {"older": older}
+        )
+    yield older
+    upgrade_to_head(engine)
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """What `progress-ops db upgrade` does to a `stale_schema` database: record the head."""
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE alembic_version SET version_num = :head"), {"head": head_revision()}
+        )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from progress.demo import DemoSpec, load_demo_data
 from progress.schema import progress_events
 from progress.service import ProgressService
 from queries.rollups import refresh
+from tests.conftest import upgrade_to_head
 from tests.logger_reports import report_dropped_rows
 from tests.unit.test_text import shown
 
@@ -204,6 +205,25 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_database_nobody_upgraded_says_so_and_recovers_on_retry_after_the_upgrade(
+    engine: Engine, stale_schema: str
+) -> None:
+    app = AppTest.from_file(APP, default_timeout=30).run()
+    assert not app.exception
+    [error] = app.error
+    assert f"has schema revision {stale_schema}" in error.value
+    assert "progress-ops db upgrade" in error.value
+    assert "Cannot reach" not in error.value
+    assert not app.metric
+
+    upgrade_to_head(engine)
+    button(app, "Retry").click().run()
+    assert not app.exception
+    assert not app.error
+    assert app.title[0].value == "Overview"
 
 
 @pytest.mark.usefixtures("app_env")
