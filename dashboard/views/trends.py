@@ -476,7 +476,7 @@ def learners_behind(choices: TrendChoices, cohorts: pd.DataFrame, tutorial_ids: 
             "console": CONSOLE,
             "started_at": WHEN,
             "completed_at": WHEN,
-            "certificate_at": WHEN,
+            "certified_at": WHEN,
             "completion_percentage": PERCENT,
         },
         details=(f"{start:%Y-%m-%d}", tutorial_id, who.replace(" ", "-")),
