@@ -353,8 +353,9 @@ def side_by_side(choices: TrendChoices, span: Span, now: datetime) -> None:
         f"Learners who started in the range. Completion and certificate rates within {n} days "
         f"count only those who have had {n} days (the CSV says how many: *counted*). Largest "
         "drop: the chapter that the largest share of the learners who got to it did not "
-        "complete. Median: whole days from start to certificate. Quiz pass rate: learners whose every quiz is passed ÷ learners with a quiz "
-        "score. Click a column to sort; a tutorial's name opens its funnel on Learning activity."
+        "complete. Median: whole days from start to certificate. Quiz pass rate: learners whose "
+        "every quiz is passed ÷ learners with a quiz score. Click a column to sort; a tutorial's "
+        "name opens its funnel on Learning activity."
     )
     summary, summary_sql = read(lambda: trends.summary_statement(span, n, now))
     medians, median_sql = read(lambda: trends.median_days_statement(span, None, n, now))
