@@ -553,7 +553,8 @@ def learners_statement(
             p.c.completion_percentage,
         )
         .where(*conditions)
-        .order_by(p.c.started_at, p.c.tutorial_id, p.c.user_id)  # the index order: no sort
+        # The indexes give start order: equal starts at most are sorted (an incremental sort).
+        .order_by(p.c.started_at, p.c.tutorial_id, p.c.user_id)
         .limit(limit)
     )
 

@@ -27,9 +27,6 @@ from queries.trends import ALL, MILESTONES, PERIODS, WHO, Span
 
 COUNT = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="%.1f %%")
-POINTS = st.column_config.NumberColumn(format="%+.1f pts")
-DAYS = st.column_config.NumberColumn(format="%d d")
-WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
 COHORT = st.column_config.DatetimeColumn(format="YYYY-MM-DD", timezone="UTC")
 # The two views of the week-by-week table (each whole at 1024 px; the CSV has every column).
 WEEKLY_COMPLETION = ["completion_pct", "previous_pct", "change_pts"]
@@ -96,6 +93,16 @@ def panel(
         details=[choices.period, f"{choices.weeks}w", f"{choices.within}d", *details],
     )
     show_sql(*sqls)
+
+
+def median_days(label: str, within: int) -> Any:
+    """The column of median whole days to the certificate."""
+    return st.column_config.NumberColumn(
+        label,
+        format="%d d",
+        help="Median whole days from start to certificate, of those certified within "
+        f"{within} days",
+    )
 
 
 def _cell_format(column: str) -> str:
@@ -323,12 +330,7 @@ def over_time(choices: TrendChoices, span: Span, now: datetime) -> None:
                 format="%.1f %%",
                 help=f"Had the certificate within {n} days of starting",
             ),
-            "median_days_to_certificate": st.column_config.NumberColumn(
-                "median days",
-                format="%d d",
-                help=f"Median whole days from start to certificate, of those certified within "
-                f"{n} days",
-            ),
+            "median_days_to_certificate": median_days("median days", n),
         },
     )
 
@@ -405,12 +407,7 @@ def side_by_side(choices: TrendChoices, span: Span, now: datetime) -> None:
                 format="%.1f %%",
                 help=f"Had the certificate within {n} days, of those counted",
             ),
-            "median_days_to_certificate": st.column_config.NumberColumn(
-                "median",
-                format="%d d",
-                help=f"Median whole days from start to certificate, of those certified within "
-                f"{n} days",
-            ),
+            "median_days_to_certificate": median_days("median", n),
             "largest_drop": st.column_config.TextColumn(
                 "largest drop",
                 help="The chapter that lost the largest share of the learners who got to it, "
