@@ -31,7 +31,7 @@ RED = "#c0392b"
 ORANGE = "#f0a02c"
 GREY = "#6b7280"
 
-TITLE_CHARACTERS = 55  # a title wraps after this many: it fits a chart about 450 px wide
+TITLE_CHARACTERS = 80  # a title wraps after this many: it fits a chart 650 px wide (1024 px)
 DAY = timedelta(days=1)
 GAPS: Final = "break-paths-show-domains"  # a missing value breaks a line; it is not joined across
 MINUTE = "%Y-%m-%d %H:%M UTC"
@@ -76,7 +76,7 @@ def time_axis(field: str, window: Window, bucket: timedelta, **encoding: Any) ->
         ticks = "%H:%M %d %b"
     axis = alt.Axis(format=ticks, title=None, labelOverlap=True, grid=False)
     if bucket >= DAY and len(starts) <= 10:
-        axis = alt.Axis(format=ticks, title=None, grid=False, tickCount={"interval": "day"})
+        axis = alt.Axis(format=ticks, title=None, grid=False, tickCount="day")
     scale = alt.Scale(type="utc", domain=[first.isoformat(), last.isoformat()])
     return alt.X(field, type="temporal", scale=scale, axis=axis, **encoding)
 
@@ -201,6 +201,7 @@ def binned(data: pd.DataFrame, *, title: str, x_title: str, y_title: str) -> alt
             x=alt.X("days_from:Q", title=x_title),
             x2="days_to:Q",
             y=alt.Y("learners:Q", title=y_title, axis=alt.Axis(format=",~r")),
+            y2=alt.datum(0),  # a bar from 0 (with x and x2 alone, a ranged bar is horizontal)
             tooltip=[alt.Tooltip("bin:N", title=x_title), alt.Tooltip("count:N", title=y_title)],
         )
         .properties(height=280)
@@ -353,7 +354,7 @@ def add_annotations(chart: alt.LayerChart, marks: pd.DataFrame) -> alt.LayerChar
         return chart
     rows = annotation_rows(marks)
     tooltip = [alt.Tooltip("what:N", title="annotation"), alt.Tooltip("who:N", title="by")]
-    x = alt.X("at:T", axis=None)
+    x = alt.X("at:T", title=None)  # on the chart's own time axis
     base = alt.Chart(rows).encode(x=x, tooltip=tooltip)
     bands = (
         alt.Chart(rows[rows["ends_at"].notna()])
@@ -364,5 +365,5 @@ def add_annotations(chart: alt.LayerChart, marks: pd.DataFrame) -> alt.LayerChar
     reach = base.mark_rule(strokeWidth=9, opacity=0.01, clip=True)  # hover near the thin rule
     top = base.mark_point(shape="triangle-down", filled=True, size=70, color=GREY, clip=True)
     annotated = chart.copy(deep=False)
-    annotated.layer = [bands, *chart.layer, rule, reach, top.encode(y=alt.value(0))]
+    annotated.layer = [bands, *chart.layer, rule, reach, top.encode(y=alt.value(5))]
     return annotated
