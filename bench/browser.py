@@ -114,7 +114,8 @@ title => {
   for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
     if (!chart.querySelector(".main-svg")) return false;
   for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-    if (!chart.querySelector("svg.marks, canvas.marks")) return false;
+    // a hidden tab's chart is drawn when the tab opens
+    if (chart.checkVisibility() && !chart.querySelector("svg.marks, canvas.marks")) return false;
   for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]'))
     // a closed expander's table is drawn only when it is opened
     if (grid.checkVisibility() && !grid.querySelector("canvas")) return false;

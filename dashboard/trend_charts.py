@@ -10,19 +10,29 @@ import pandas as pd
 
 from dashboard.charts import BLUE, GAPS, add_annotations, legend_below, titled
 
+ROW_HEIGHT = 28  # px: a cell's text fits
 CELL = "cell"  # the heat map's selection: a clicked cell's cohort and day
 DARK_FROM = 55.0  # a cell at least this full is dark blue: its text is white
-# The other lines beside the total's blue: Tableau 10 without its blue.
+# The other lines beside the total's blue: Tableau 20 without its blues.
 OTHER_COLOURS = [
     "#f58518",
+    "#ffbf79",
     "#54a24b",
+    "#88d27a",
+    "#b79a20",
+    "#f2cf5b",
+    "#439894",
+    "#83bcb6",
     "#e45756",
-    "#72b7b2",
-    "#eeca3b",
-    "#b279a2",
-    "#ff9da6",
-    "#9d755d",
+    "#ff9d98",
+    "#79706e",
     "#bab0ac",
+    "#d67195",
+    "#fcbfd2",
+    "#b279a2",
+    "#d6a5c9",
+    "#9e765f",
+    "#d8b5a5",
 ]
 
 
@@ -73,8 +83,15 @@ def heatmap(
     columns = list(dict.fromkeys(cells["column"]))
     picked = alt.selection_point(name=CELL, fields=["cohort", "day"], on="click", empty=False)
     base = alt.Chart(cells).encode(
-        x=alt.X("column:O", sort=columns, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("label:O", sort=labels, title=None, axis=alt.Axis(labelLimit=240)),
+        x=alt.X(
+            "column:O",
+            scale=alt.Scale(domain=columns),  # every column and row, also those still blank
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=0),
+        ),
+        y=alt.Y(
+            "label:O", scale=alt.Scale(domain=labels), title=None, axis=alt.Axis(labelLimit=240)
+        ),
         tooltip=[
             alt.Tooltip("label:N", title="cohort (size)"),
             alt.Tooltip("column:N", title="by"),
@@ -99,7 +116,7 @@ def heatmap(
     )
     chart = (
         alt.layer(rect.add_params(picked), text)
-        .properties(height=max(140, 28 * len(labels)))
+        .properties(height=alt.Step(ROW_HEIGHT))  # a row a cohort, however many there are
         .configure_view(stroke=None)
     )
     return titled(chart, title)  # type: ignore[no-any-return]

@@ -34,6 +34,7 @@ SHOTS: tuple[Shot, ...] = (
 
 # Charts, tables and cards with sparklines are drawn by code loaded after the script has run.
 DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .filter(chart => chart.checkVisibility())  // a hidden tab's chart is drawn when it opens
     .every(chart => chart.querySelector('svg.marks, canvas.marks'))
   && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
     .filter(grid => grid.checkVisibility())  // a closed expander's are drawn when it opens
