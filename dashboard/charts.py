@@ -64,7 +64,7 @@ def on_buckets(data: pd.DataFrame, x: str, window: Window, bucket: timedelta) ->
 
 
 def time_axis(field: str, window: Window, bucket: timedelta, **encoding: Any) -> alt.X:
-    """An x encoding on a UTC time scale spanning the window (days centred on their bar), ticks
+    """An x encoding on a UTC time scale spanning the window (a day's bar spans its UTC day), ticks
     formatted for the window's length: a single point never autoscales to sub-second ticks."""
     starts = bucket_starts(window, bucket)
     first, last = (starts[0], window.end) if bucket < DAY else (starts[0], starts[-1] + DAY)
