@@ -74,9 +74,15 @@ def time_axis(field: str, window: Window, bucket: timedelta, **encoding: Any) ->
         ticks = "%H:%M"
     else:
         ticks = "%H:%M %d %b"
-    axis = alt.Axis(format=ticks, title=None, labelOverlap=True, grid=False)
-    if bucket >= DAY and len(starts) <= 10:
-        axis = alt.Axis(format=ticks, title=None, grid=False, tickCount="day")
+    # Ticks on whole days when the labels are days: never "26 Nov" twice (a tick every 12 h).
+    days = ticks == "%d %b"
+    axis = alt.Axis(
+        format=ticks,
+        title=None,
+        grid=False,
+        labelOverlap=True,
+        tickCount="day" if days else alt.Undefined,
+    )
     scale = alt.Scale(type="utc", domain=[first.isoformat(), last.isoformat()])
     return alt.X(field, type="temporal", scale=scale, axis=axis, **encoding)
 
