@@ -47,8 +47,21 @@ def titled(chart: alt.TopLevelMixin, title: str) -> Any:
     )
 
 
+LEGEND_COLUMNS = 4
+LEGEND_ROW = 30  # px a row of the legend takes
+
+
 def legend_below() -> alt.Legend:
-    return alt.Legend(orient="bottom", title=None, columns=4, labelLimit=260)
+    """A legend under the plot, every entry shown (Vega cuts long legends short by default)."""
+    return alt.Legend(
+        orient="bottom", title=None, columns=LEGEND_COLUMNS, labelLimit=260, symbolLimit=0
+    )
+
+
+def height_with_legend(plot: int, entries: int) -> int:
+    """A chart's height for a plot of `plot` px above a legend of `entries`: Streamlit fits the
+    whole chart, legend included, into its height, so a long legend would squash the plot."""
+    return plot + 40 + LEGEND_ROW * -(-entries // LEGEND_COLUMNS)
 
 
 def has_points(data: pd.DataFrame, y: str) -> bool:
@@ -328,7 +341,8 @@ def awards_per_day(data: pd.DataFrame, window: Window) -> alt.LayerChart:
             ],
         )
     )
-    chart = alt.layer(per_day_bars, total).resolve_scale(y="independent").properties(height=340)
+    chart = alt.layer(per_day_bars, total).resolve_scale(y="independent")
+    chart = chart.properties(height=height_with_legend(280, len(kinds)))
     return titled(chart, "Certificates per UTC day")  # type: ignore[no-any-return]
 
 

@@ -8,7 +8,14 @@ from datetime import datetime
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import BLUE, GAPS, add_annotations, legend_below, titled
+from dashboard.charts import (
+    BLUE,
+    GAPS,
+    add_annotations,
+    height_with_legend,
+    legend_below,
+    titled,
+)
 
 ROW_HEIGHT = 28  # px: a cell's text fits
 CELL = "cell"  # the heat map's selection: a clicked cell's cohort and day
@@ -152,7 +159,7 @@ def curves(lines: pd.DataFrame, *, title: str) -> alt.Chart:
                 alt.Tooltip("text:N", title="completed"),
             ],
         )
-        .properties(height=320)
+        .properties(height=height_with_legend(280, shown["name"].nunique()))
     )
     return titled(chart, title)  # type: ignore[no-any-return]
 
@@ -203,5 +210,6 @@ def rates(
             ],
         )
     )
-    chart = titled(alt.layer(line).properties(height=360), title)
+    height = height_with_legend(300, len(others) + 1)
+    chart = titled(alt.layer(line).properties(height=height), title)
     return add_annotations(chart, pd.DataFrame() if marks is None else marks)

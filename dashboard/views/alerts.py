@@ -101,7 +101,8 @@ def budget_chart(spent: pd.DataFrame, days: int, window: Window) -> alt.LayerCha
     label = whole.mark_text(align="right", baseline="bottom", dy=-3, color=charts.GREY).encode(
         y="y:Q", x=alt.value("width"), text="label:N"
     )
-    chart = alt.layer(lines, rule, label).properties(height=340)
+    height = charts.height_with_legend(280, shown["slo"].nunique())
+    chart = alt.layer(lines, rule, label).properties(height=height)
     title = f"Error budget spent over the last {days} days (by the end of each hour)"
     return charts.titled(chart, title)  # type: ignore[no-any-return]
 
