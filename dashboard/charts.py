@@ -47,7 +47,7 @@ def titled(chart: alt.TopLevelMixin, title: str) -> Any:
     )
 
 
-LEGEND_COLUMNS = 4
+LEGEND_COLUMNS = 3  # whole at 1024 px (a chart about 560 px wide)
 LEGEND_ROW = 30  # px a row of the legend takes
 
 

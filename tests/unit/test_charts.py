@@ -254,6 +254,6 @@ def test_the_trend_rates_show_a_product_note_at_its_date() -> None:
 def test_a_long_legend_gets_its_own_room_under_the_plot() -> None:
     lines = pd.DataFrame({"name": [f"week {i}" for i in range(26)], "day": 1, "share": 10.0})
     chart = trend_charts.curves(lines, title="t")
-    assert spec(chart)["height"] >= 280 + 7 * charts.LEGEND_ROW  # 26 entries: 7 rows of 4
+    assert spec(chart)["height"] >= 280 + 9 * charts.LEGEND_ROW  # 26 entries: 9 rows of 3
     [drawn] = layers(chart, "line")
     assert drawn["encoding"]["color"]["legend"]["symbolLimit"] == 0  # every entry shown
