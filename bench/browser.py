@@ -17,13 +17,15 @@ window and page:
   document, one script run over the open websocket).
 
 Ready: the script has finished (`data-test-script-state="notRunning"`), nothing is stale or
-loading, the page's title is shown, and every Plotly chart has drawn its SVG and every table its
-canvas. The time is the browser's own (`performance.now()`): from navigation start, or from the
-click. Each cell is the median of `--runs` with the range. Also recorded per page (cold, the last
-window, the last run): bytes received over the websocket, JavaScript fetched, the main thread's
-long tasks, and milestones of the load (the document parsed, the script run started and ended as
-the browser saw it, the lazily loaded chunks of the table, Plotly and the code highlighter
-arrived, ready). `--before DIR` measures an earlier checkout of the code in the same runs.
+loading, the page's title is shown, every chart has drawn (a Vega-Lite chart its SVG or canvas
+of marks; a Plotly chart, in code from before Altair, its SVG) and every table its canvas. The
+time is the browser's own (`performance.now()`): from navigation start, or from the click. Each
+cell is the median of `--runs` with the range. Also recorded per page (cold, the last window, the
+last run): bytes received over the websocket, JavaScript fetched, the main thread's long tasks,
+and milestones of the load (the document parsed, the script run started and ended as the browser
+saw it, the lazily loaded chunks of the table, Plotly (code from before Altair), Vega
+(vega-embed) and the code highlighter arrived, ready). `--before DIR` measures an earlier
+checkout of the code in the same runs.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ MILESTONES = """
     script_ended: window.__script.ended || null,
     dataframe_chunk: chunk("/DataFrame."),
     plotly_chunk: chunk("/PlotlyChart."),
+    vega_chunk: chunk("/embed."),
     highlighter_chunk: chunk("/StreamlitSyntaxHighlighter."),
   };
 }
@@ -107,8 +110,12 @@ title => {
   if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
   const heading = document.querySelector("h1");
   if (!heading || !heading.textContent.includes(title)) return false;
+  // Plotly charts (the code before Altair, measured with --before) and Vega-Lite charts
   for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
     if (!chart.querySelector(".main-svg")) return false;
+  for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+    // a hidden tab's chart is drawn when the tab opens
+    if (chart.checkVisibility() && !chart.querySelector("svg.marks, canvas.marks")) return false;
   for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]'))
     // a closed expander's table is drawn only when it is opened
     if (grid.checkVisibility() && !grid.querySelector("canvas")) return false;

@@ -33,8 +33,9 @@ SHOTS: tuple[Shot, ...] = (
 )
 
 # Charts, tables and cards with sparklines are drawn by code loaded after the script has run.
-DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .every(chart => chart.querySelector('.main-svg'))
+DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .filter(chart => chart.checkVisibility())  // a hidden tab's chart is drawn when it opens
+    .every(chart => chart.querySelector('svg.marks, canvas.marks'))
   && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
     .filter(grid => grid.checkVisibility())  // a closed expander's are drawn when it opens
     .every(grid => grid.querySelector('.dvn-scroller'))

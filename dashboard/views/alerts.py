@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import alerting, charts, data
@@ -65,21 +65,46 @@ def _slo_card(status: SloStatus, period: timedelta) -> None:
         table(tier_table(status, period), key=f"tiers-{status.slo.key}")
 
 
-def budget_chart(spent: pd.DataFrame, days: int) -> go.Figure:
-    figure = go.Figure()
-    for label, rows in spent.groupby("slo", sort=False):
-        figure.add_trace(
-            go.Scatter(x=rows["hour"], y=rows["budget_spent_pct"], name=str(label), mode="lines")
-        )
-    figure.add_hline(y=100, line_dash="dot", annotation_text="whole budget")
-    figure.update_layout(
-        title=f"Error budget spent over the last {days} days (by the end of each hour)",
-        yaxis_title="% of the period's budget",
-        height=360,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h"},
+def budget_chart(spent: pd.DataFrame, days: int, window: Window) -> alt.LayerChart:
+    """Per SLO, the share of the period's error budget spent by the end of each hour (UTC), with
+    the whole budget as a dotted line at 100 %."""
+    shown = pd.DataFrame(
+        {
+            "hour": pd.to_datetime(spent["hour"], utc=True),
+            "slo": spent["slo"].astype(str),
+            "spent": spent["budget_spent_pct"].astype("float64"),
+        }
     )
-    return figure
+    shown["when"] = [f"{hour:%Y-%m-%d %H:%M} UTC" for hour in shown["hour"]]
+    lines = (
+        alt.Chart(shown)
+        .mark_line(invalid=charts.GAPS)
+        .encode(
+            x=alt.X(
+                "hour:T",
+                scale=alt.Scale(
+                    type="utc", domain=[window.start.isoformat(), window.end.isoformat()]
+                ),
+                axis=alt.Axis(format="%d %b", title=None, grid=False),
+            ),
+            y=alt.Y("spent:Q", title="% of the period's budget"),
+            color=alt.Color("slo:N", sort=None, legend=charts.legend_below()),
+            tooltip=[
+                alt.Tooltip("slo:N", title="SLO"),
+                alt.Tooltip("when:N", title="by the end of"),
+                alt.Tooltip("spent:Q", title="% of the budget spent", format=",.1f"),
+            ],
+        )
+    )
+    whole = alt.Chart(pd.DataFrame({"y": [100.0], "label": ["whole budget"]}))
+    rule = whole.mark_rule(color=charts.GREY, strokeDash=[2, 3]).encode(y="y:Q")
+    label = whole.mark_text(align="right", baseline="bottom", dy=-3, color=charts.GREY).encode(
+        y="y:Q", x=alt.value("width"), text="label:N"
+    )
+    height = charts.height_with_legend(280, shown["slo"].nunique())
+    chart = alt.layer(lines, rule, label).properties(height=height)
+    title = f"Error budget spent over the last {days} days (by the end of each hour)"
+    return charts.titled(chart, title)  # type: ignore[no-any-return]
 
 
 HISTORY_COLUMNS = {
@@ -113,9 +138,10 @@ def render() -> None:
     if spent.empty:
         empty_state("No requests or client events in the period yet: no budget to chart.")
     else:
-        marks = data.load("annotations", Window(at - period, at))
-        figure = budget_chart(spent, settings.period_days)
-        st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
+        window = Window(at - period, at)
+        marks = data.load("annotations", window)
+        figure = budget_chart(spent, settings.period_days, window)
+        st.altair_chart(charts.add_annotations(figure, marks), width="stretch")
 
     st.subheader("History")
     recorded = alerting.history(at)

@@ -82,7 +82,7 @@ def render(filters: Filters, window: Window) -> None:
                 window=window,
                 bucket=bucket_for(window),
             )
-            st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
+            st.altair_chart(charts.add_annotations(figure, marks), width="stretch")
     show_sql("api_timeline", window)
 
 

@@ -38,7 +38,7 @@ def render(filters: Filters, window: Window) -> None:
             help="Awarded by support although the learner was not eligible; the reason is kept.",
         )
         third.metric("Share by override", f"{100 * overrides / total:.1f} %", border=True)
-        st.plotly_chart(charts.awards_per_day(per_day, window), width="stretch")
+        st.altair_chart(charts.awards_per_day(per_day, window), width="stretch")
         csv_download(
             per_day,
             "awards_per_day",

@@ -49,7 +49,7 @@ def activity(filters: Filters, window: Window) -> None:
     if active.empty:
         empty_state(NO_ACTIVITY)
     else:
-        st.plotly_chart(
+        st.altair_chart(
             charts.per_day(
                 active,
                 "active_learners",
@@ -83,20 +83,20 @@ def activity(filters: Filters, window: Window) -> None:
             title="Completion of the learners active in the window",
             y_title="learners",
         )
-        st.plotly_chart(figure, width="stretch")
+        st.altair_chart(figure, width="stretch")
     show_sql("completion", window, tutorial_id)
 
     durations = data.load("time_to_certificate", window, tutorial_id)
     if durations.empty:
         empty_state("No certificates in this window, so no completion times.")
     else:
-        figure = charts.binned(
+        histogram = charts.binned(
             durations,
             title="Time from starting to the certificate",
             x_title="days",
             y_title="learners",
         )
-        st.plotly_chart(figure, width="stretch")
+        st.altair_chart(histogram, width="stretch")
     show_sql("time_to_certificate", window, tutorial_id)
     table_panel(
         "Quizzes",
@@ -137,7 +137,7 @@ def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
     steps = with_conversion(steps)
     drop = int(steps["step_pct"].to_numpy().argmin())
     st.warning(biggest_drop(steps, drop), icon=":material/trending_down:")
-    st.plotly_chart(
+    st.altair_chart(
         charts.bars(
             steps,
             "chapter_id",
@@ -171,7 +171,7 @@ def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
     if stops.empty:
         empty_state("Every chapter started in this window was finished.")
     else:
-        st.plotly_chart(
+        st.altair_chart(
             charts.stop_positions(
                 stops, title="Where in the video learners stopped (unfinished chapters)"
             ),

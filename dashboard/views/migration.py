@@ -35,7 +35,7 @@ def render(filters: Filters, window: Window) -> None:
                 window=window,
                 bucket=bucket_for(window),
             )
-            st.plotly_chart(charts.add_annotations(figure, marks), width="stretch")
+            st.altair_chart(charts.add_annotations(figure, marks), width="stretch")
         else:
             empty_state(f"{nothing} in this window to chart: pick a longer window in the sidebar.")
     show_sql("target_series", window)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Select
 
-from dashboard import trend_charts
+from dashboard import data, trend_charts
 from dashboard.context import engine
 from dashboard.links import with_console_links
 from dashboard.trend_choices import CURVES, DEFAULTS, WEEKS, TrendChoices
@@ -24,6 +25,7 @@ from dashboard.widgets import csv_download, database_guard, empty_state, table
 from queries import trends
 from queries.sql import compiled_sql, frame
 from queries.trends import ALL, MILESTONES, PERIODS, WHO, Span
+from queries.window import Window
 
 COUNT = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="%.1f %%")
@@ -214,14 +216,7 @@ def start_cohorts(choices: TrendChoices, span: Span, now: datetime) -> pd.DataFr
     ):
         with tab:
             shares = trends.shares(total, kind, MILESTONES)
-            st.plotly_chart(
-                trend_charts.heatmap(
-                    shares,
-                    title=f"% of each cohort {name} by day N (cohort size in brackets)",
-                    cohort_format=fmt,
-                ),
-                width="stretch",
-            )
+            heatmap_chart(shares, name, fmt)
             panel(
                 shares.drop(columns=["tutorial_id"]),
                 f"cohorts_{kind}",
@@ -238,7 +233,7 @@ def start_cohorts(choices: TrendChoices, span: Span, now: datetime) -> pd.DataFr
         horizontal=True,
         format_func=lambda c: f"one line per {c}",
     )
-    st.plotly_chart(
+    st.altair_chart(
         trend_charts.curves(
             curve_lines(cohorts, curves, fmt),
             title="% completed every chapter by day N",
@@ -246,6 +241,47 @@ def start_cohorts(choices: TrendChoices, span: Span, now: datetime) -> pd.DataFr
         width="stretch",
     )
     return cohorts
+
+
+CELL_KEYS = ("trend_cell", "trend_cell_tutorial", "trend_cell_who", "trend_cell_days")
+
+
+def pick_cell(key: str, who: str) -> None:
+    """A click on a heat-map cell: the learner list below shows that cohort, all tutorials, `who`
+    (the heat map's measure) and the cell's day — the same selectboxes a keyboard user sets."""
+    cell = trend_charts.picked_cell(st.session_state.get(key))
+    if cell is not None:
+        start, day = cell
+        for name, value in zip(CELL_KEYS, (start, ALL, who, day), strict=True):
+            st.session_state[name] = value
+
+
+def heatmap_chart(shares: pd.DataFrame, who: str, fmt: str) -> None:
+    """The heat map of `who` ("completed", "certified"); a click on a cell lists its learners.
+    Its key names the cell the selectboxes show, so after they change, a click on the cell picked
+    before is a new selection again; that cell is outlined."""
+    state = st.session_state
+    chosen = [state.get(name) for name in CELL_KEYS]
+    start, tutorial_id, shown_who, day = chosen
+    shown = (
+        (pd.Timestamp(start), int(day))
+        if tutorial_id == ALL and shown_who == who and start is not None and day is not None
+        else None
+    )
+    key = f"heat-{who}-" + "-".join(str(value) for value in chosen)
+    st.altair_chart(
+        trend_charts.heatmap(
+            shares,
+            title=f"% of each cohort {who} by day N (cohort size in brackets) · "
+            "click a cell for its learners",
+            cohort_format=fmt,
+            chosen=shown,
+        ),
+        width="stretch",
+        key=key,
+        on_select=partial(pick_cell, key, who),
+        selection_mode=trend_charts.CELL,
+    )
 
 
 def curve_lines(cohorts: pd.DataFrame, curves: str, fmt: str) -> pd.DataFrame:
@@ -286,14 +322,14 @@ def over_time(choices: TrendChoices, span: Span, now: datetime) -> None:
         empty_state("Nobody started a tutorial in this range: pick more weeks or other tutorials.")
         show_sql(cohort_sql, median_sql)
         return
-    marks: list[trend_charts.Mark] = []  # the hook for annotations (releases, content changes)
-    st.plotly_chart(
+    st.altair_chart(
         trend_charts.rates(
             weekly,
             "completion_pct",
             title=f"% of each week's starters who completed within {n} days (thick: all)",
             highlight=ALL,
-            marks=marks,
+            span=(span.start, span.end),
+            marks=data.load("annotations", Window(span.start, span.end)),
         ),
         width="stretch",
     )

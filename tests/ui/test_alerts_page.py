@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import Engine
 
 from alerting.evaluator import evaluate_once
+from progress.annotations import add_annotation
 from tests.db.test_alerts import traffic
 from tests.ui.test_pages import open_page
+from tests.ui.vega import charts
 from tests.unit.test_text import shown
 
 ALERTS = "views/alerts.py"
@@ -46,6 +48,8 @@ def test_the_alerts_page_on_an_empty_database_says_no_data() -> None:
 @pytest.mark.usefixtures("fresh")
 def test_the_alerts_page_shows_states_burn_rates_budget_and_history(engine: Engine) -> None:
     incident(engine)
+    deployed = datetime.now(UTC) - timedelta(minutes=70)
+    add_annotation(engine, text="deploy 2.5.0", kind="deploy", author="ci", at=deployed)
     app = open_page(ALERTS)
     states = [m.value for m in app.markdown if "-badge[" in m.value]
     assert any("Errors (5xx) < 1 %" in s and "firing page" in s for s in states), states
@@ -55,7 +59,10 @@ def test_the_alerts_page_shows_states_burn_rates_budget_and_history(engine: Engi
     # The same narrow columns on every row (no half-empty columns to clip in a half-width card).
     assert list(tiers.columns) == ["tier", "threshold", "long window", "short window", "firing"]
     assert not tiers.isna().any().any()
-    assert app.get("plotly_chart")
+    [budget] = charts(app)
+    assert budget.title().startswith("Error budget spent over the last 30 days")
+    marked = {what for _, rows in budget.layers("rule") for what in rows.get("what", [])}
+    assert "deploy: deploy 2.5.0" in marked
     history = app.dataframe[-1].value
     assert list(history["alert"]) == ["error_rate"]
     assert history["resolved"].isna().all()

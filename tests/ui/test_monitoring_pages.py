@@ -4,22 +4,18 @@ are true to the numbers they print."""
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import numpy as np
 import pytest
 from sqlalchemy import Engine, insert
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
-from streamlit.testing.v1 import AppTest
 
 from progress import routes
 from progress.schema import api_logs, client_events
 from queries.rollups import refresh
 from tests.ui.test_pages import TUTORIAL, captions, demo, open_page
+from tests.ui.vega import charts
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
@@ -54,18 +50,6 @@ def migrations(engine: Engine, *hours_ago: float) -> None:
     refresh(engine)
 
 
-def figures(app: AppTest) -> list[dict[str, Any]]:
-    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-
-
-def ys(trace: dict[str, Any]) -> list[float | None]:
-    """A trace's y values, None where there is none (plotly sends numbers as typed arrays)."""
-    y = trace["y"]
-    if isinstance(y, dict):
-        y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
-    return [None if v is None or math.isnan(v) else float(v) for v in y]
-
-
 def moment(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -76,34 +60,38 @@ def test_migration_charts_at_24_hours_have_hourly_buckets_across_the_window(
     requests(engine, 20, 2)
     migrations(engine, 20, 2)
     app = open_page("views/migration.py", window="24h")
-    success, fallback = figures(app)
-    assert success["layout"]["title"]["text"].startswith("Migration success per 1 h")
-    first, last = (moment(x) for x in success["layout"]["xaxis"]["range"])
+    success, fallback = charts(app)
+    assert success.title().startswith("Migration success per 1 h")
+    [(line, rows)] = success.layers("line")
+    x = line["encoding"]["x"]
+    assert x["scale"]["type"] == "utc"
+    first, last = (moment(at) for at in x["scale"]["domain"])
     assert last.second == 0  # the window's end: this minute's end
     assert first <= last - timedelta(hours=24) < first + timedelta(hours=1)
-    assert success["layout"]["xaxis"]["tickformat"] == "%H:%M<br>%d %b"  # not sub-second ticks
-    line, target = success["data"]
-    assert len(line["x"]) in (24, 25)  # every hour the window touches
-    assert sum(y is not None for y in ys(line)) == 2
-    assert moment(target["x"][-1]) == last  # the target spans the window
-    assert fallback["data"][0]["connectgaps"] is False
+    assert x["axis"]["format"] == "%H:%M %d %b"  # not sub-second ticks
+    assert len(rows) in (24, 25)  # every hour the window touches
+    assert rows["migration_success_pct"].notna().sum() == 2
+    [(target, goal)] = success.layers("rule")  # across the plot: the whole window
+    assert goal["target"].tolist() == [90.0]
+    assert "x" not in target["encoding"]
+    assert fallback.layers("line")[0][0]["mark"]["invalid"] == "break-paths-show-domains"
 
 
 def test_a_chart_without_points_gives_way_to_its_empty_state(engine: Engine) -> None:
     requests(engine, 5)  # requests, so a fallback rate; no migration outcome at all
     app = open_page("views/migration.py", window="24h")
-    assert len(figures(app)) == 1
+    assert len(charts(app)) == 1
     assert any("No migration outcomes in this window to chart" in i.value for i in app.info)
 
 
 def test_hours_without_requests_are_gaps_in_the_api_health_lines(engine: Engine) -> None:
     requests(engine, 20, 19, 3)
     app = open_page("views/api_health.py", window="24h")
-    error_rate, p95 = figures(app)
-    for figure in (error_rate, p95):
-        line = figure["data"][0]
-        assert line["connectgaps"] is False
-        values = ys(line)
+    error_rate, p95 = charts(app)
+    for chart, column in ((error_rate, "error_rate_pct"), (p95, "p95_ms")):
+        [(line, rows)] = chart.layers("line")
+        assert line["mark"]["invalid"] == "break-paths-show-domains"  # a null breaks the line
+        values = [None if math.isnan(y) else y for y in rows[column].astype(float)]
         first, second, third = [i for i, y in enumerate(values) if y is not None]
         assert second == first + 1  # 20 h and 19 h ago: neighbours, joined
         assert third - second > 10  # then 15 hours without requests: empty buckets

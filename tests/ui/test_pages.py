@@ -19,6 +19,7 @@ from progress.service import ProgressService
 from queries.rollups import refresh
 from tests.conftest import upgrade_to_head
 from tests.logger_reports import report_dropped_rows
+from tests.ui.vega import charts
 from tests.unit.test_text import shown
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -105,7 +106,7 @@ def test_every_page_on_an_empty_database_says_what_to_change_instead_of_empty_ch
 ) -> None:
     app = open_page(page, tutorial=TUTORIAL)
     assert app.info, page
-    assert not app.get("plotly_chart"), page
+    assert not app.get("vega_lite_chart"), page
     assert not app.dataframe, page
 
 
@@ -270,12 +271,12 @@ def test_an_annotation_is_listed_on_the_overview_and_marked_on_the_api_health_ch
     assert any("deploy 2.4.1" in set(table.value["text"]) for table in expander.dataframe)
     assert any(e.label == "Show SQL: annotations" for e in overview.expander)
     health = open_page("views/api_health.py", window="24h")
-    charts = health.get("plotly_chart")
-    assert len(charts) == 2
-    assert all("deploy: deploy 2.4.1" in chart.proto.spec for chart in charts)
-    daily = open_page("views/migration.py", window="7d").get("plotly_chart")
-    assert len(daily) == 2
-    assert all("deploy: deploy 2.4.1" in chart.proto.spec for chart in daily)
+    hourly = charts(health)
+    daily = charts(open_page("views/migration.py", window="7d"))
+    assert (len(hourly), len(daily)) == (2, 2)
+    for chart in (*hourly, *daily):
+        marked = {what for _, rows in chart.layers("rule") for what in rows.get("what", [])}
+        assert "deploy: deploy 2.4.1" in marked
 
 
 @pytest.mark.usefixtures("app_env")
