@@ -5,13 +5,27 @@ A panel is read with `load(name, window, tutorial_id, extra)`; `extra` is the on
 choice some panels take (the chapter of "stuck at"). Cached frames are small aggregates, never raw
 rows, so caching them (pickled by `st.cache_data`) is cheap. `clear()` empties every cache after a
 console write.
+
+Two things keep a page's first run short:
+
+- `prefetch(page, …)`: before a page draws anything, every panel it reads regardless of the
+  data (`PAGE_READS`) that is not cached yet starts on a small thread pool, so the queries run
+  side by side; the page's `load` calls, one after another as before, then find each answer
+  cached, or wait for the one read under way (Streamlit's per-entry compute lock: a value is
+  computed once, whoever asks).
+- `warm()`: the background fold (`context.BackgroundFold`) reads every page's panels for the
+  `WARM_WINDOWS` and all tutorials after each fold, so a fresh browser finds them cached.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -19,12 +33,14 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 
+from dashboard import alerting
 from dashboard.context import background_fold, engine
+from dashboard.state import Filters
 from queries import api_health, certificates, client, learning, overview
 from queries.annotations import annotations_statement
 from queries.logger_health import request_logger_health
 from queries.sql import compiled_sql, frame
-from queries.window import Window
+from queries.window import Window, utc_midnight
 
 CACHE_SECONDS = 30
 Statements = Callable[[Window, str | None, str | None], list[ClauseElement]]
@@ -102,12 +118,125 @@ PANELS: dict[str, Panel] = {
 }
 
 
+@dataclass(frozen=True)
+class Read:
+    """One panel read: what `load` is called with."""
+
+    name: str
+    window: Window
+    tutorial_id: str | None = None
+    extra: str | None = None
+
+    @property
+    def key(self) -> tuple[str, datetime, datetime, str | None, str | None]:
+        return (self.name, self.window.start, self.window.end, self.tutorial_id, self.extra)
+
+
+GRID_DAYS = timedelta(days=7)
+
+
+def grid_days(window: Window) -> Window:
+    """The Overview's day grid: whole UTC days up to the window's end, at least the last week's."""
+    return Window(utc_midnight(min(window.start, window.end - GRID_DAYS)), window.end)
+
+
+def _reads(*names: str) -> Callable[[Window, str | None], list[Read]]:
+    """The panels `names` for the window and the sidebar's tutorial (None on pages without the
+    tutorial filter, as their `load` calls pass)."""
+    return lambda w, t: [Read(name, w, t) for name in names]
+
+
+def _learning(window: Window, tutorial_id: str | None) -> list[Read]:
+    names = ["daily_active_tutorials", "active_learners", "completion", "time_to_certificate"]
+    names += ["quizzes", "at_risk"]
+    if tutorial_id is not None:  # the chapter funnel; "stuck at" waits for the funnel's drop
+        names += ["funnel", "stop_positions"]
+    return [Read(name, window, tutorial_id) for name in names]
+
+
+# Per page (`data_page(reads=…)`): the panels it reads whatever the data, for a window and the
+# sidebar's tutorial (None: all; pages without the filter ignore it).
+PAGE_READS: dict[str, Callable[[Window, str | None], list[Read]]] = {
+    "overview": lambda w, t: [
+        Read("target_report", w),
+        Read("target_series", w),
+        Read("daily_targets", grid_days(w)),
+        Read("annotations", w),
+    ],
+    "api_health": _reads("endpoints", "api_timeline", "annotations"),
+    "migration": _reads(
+        "target_series", "annotations", "migration_failures", "fallbacks_by_operation"
+    ),
+    "learning": _learning,
+    "certificates": _reads("awards_per_day", "awards_by_tutorial"),
+}
+
+_READ_AT: dict[tuple[str, datetime, datetime, str | None, str | None], float] = {}
+_READ_AT_LOCK = threading.Lock()
+
+
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=500)
 def _load(
     name: str, start: datetime, end: datetime, tutorial_id: str | None, extra: str | None
 ) -> tuple[pd.DataFrame, datetime]:
     data = PANELS[name].load(engine(), Window(start, end), tutorial_id, extra)
+    now = time.monotonic()
+    with _READ_AT_LOCK:
+        for key in [key for key, at in _READ_AT.items() if now - at >= CACHE_SECONDS]:
+            del _READ_AT[key]
+        _READ_AT[(name, start, end, tutorial_id, extra)] = now
     return data, datetime.now(UTC)
+
+
+def _cached(read: Read) -> bool:
+    """Whether `read` was read from the database within the cache's time (so `_load` would find
+    it, unless the cache dropped it to stay under its size)."""
+    with _READ_AT_LOCK:
+        at = _READ_AT.get(read.key)
+    return at is not None and time.monotonic() - at < CACHE_SECONDS - 1
+
+
+def _read(read: Read) -> None:
+    with contextlib.suppress(Exception):  # the page's own `load` reads it again, shows the error
+        _load(*read.key)
+
+
+# Side by side, at most this many reads: each holds one of the engine's pooled connections (pool
+# size 5, overflow 10) while its query runs.
+PREFETCH_THREADS = 4
+_POOL = ThreadPoolExecutor(max_workers=PREFETCH_THREADS, thread_name_prefix="panel-read")
+
+
+def prefetch(page: str, window: Window, tutorial_id: str | None) -> None:
+    """Start reading the page's panels (`PAGE_READS`) that are not cached, side by side; returns
+    at once."""
+    for read in PAGE_READS[page](window, tutorial_id):
+        if not _cached(read):
+            _POOL.submit(_read, read)
+
+
+WARM_WINDOWS = ("24h", "7d", "30d")
+
+
+def warm(now: datetime | None = None) -> int:
+    """Read every page's panels for the `WARM_WINDOWS`, all tutorials, as the sidebar's presets
+    make them at `now` — plus the sidebar's tutorial list, the request log's health and the
+    firing alerts — into the caches (on the background fold's thread, one read after another:
+    nobody waits for it). How many panel reads were not cached."""
+    now = now or datetime.now(UTC)
+    reads = {
+        read.key: read
+        for choice in WARM_WINDOWS
+        for page in PAGE_READS.values()
+        for read in page(Filters(choice).window(now), None)
+    }
+    missing = [read for read in reads.values() if not _cached(read)]
+    for read in missing:
+        _load(*read.key)
+    tutorial_ids()
+    request_log_problems()
+    alerting.open_alerts(alerting.now())
+    return len(missing)
 
 
 _READ_TIMES = "_data_read_times"
@@ -157,4 +286,6 @@ def clear() -> None:
     """Empty every query cache and fold on the next run (after a console write, so every page
     shows the new state)."""
     st.cache_data.clear()
+    with _READ_AT_LOCK:
+        _READ_AT.clear()
     background_fold().expire()

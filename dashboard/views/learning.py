@@ -233,4 +233,4 @@ def render(filters: Filters, window: Window) -> None:
     )
 
 
-data_page("Learning activity", render)
+data_page("Learning activity", render, reads="learning")
