@@ -3,13 +3,13 @@ looking (identity and write access)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.logger import get_logger
 
 from dashboard.access import AccessSettings, Decision, Identity, identify, may_write
 from progress.db import check_connection, is_embedded, open_engine
@@ -42,7 +42,7 @@ def forget_database_check() -> None:
 
 FOLD_SECONDS = 30.0
 KEEP_WARM_SECONDS = 600.0
-_log = logging.getLogger(__name__)
+_log = get_logger(__name__)  # Streamlit's handler and level: into the server's log
 
 
 class BackgroundFold:
@@ -116,12 +116,19 @@ class BackgroundFold:
 
     @staticmethod
     def _cycle(bind: Engine, after: Callable[[], object] | None) -> None:
+        started = time.perf_counter()
         try:
-            refresh(bind)
-            if after is not None:
-                after()
+            folded = refresh(bind)
+            result = after() if after is not None else None
         except Exception:  # a page's own reads report a lost database; the next cycle retries
             _log.exception("folding new rows into the rollups or warming the panels failed")
+            return
+        _log.info(
+            "fold cycle: %d rows folded, then %s, in %.0f ms",
+            folded,
+            "nothing else" if after is None else f"{after.__name__}: {result}",
+            1e3 * (time.perf_counter() - started),
+        )
 
 
 @st.cache_resource(show_spinner=False)

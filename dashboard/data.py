@@ -14,7 +14,8 @@ Two things keep a page's first run short:
   cached, or wait for the one read under way (Streamlit's per-entry compute lock: a value is
   computed once, whoever asks).
 - `warm()`: the background fold (`context.BackgroundFold`) reads every page's panels for the
-  `WARM_WINDOWS` and all tutorials after each fold, so a fresh browser finds them cached.
+  sidebar's 24 h, 7 d and 30 d (`WarmSettings`) and all tutorials after each fold, so a fresh
+  browser finds them cached.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 
@@ -40,7 +43,7 @@ from queries import api_health, certificates, client, learning, overview
 from queries.annotations import annotations_statement
 from queries.logger_health import request_logger_health
 from queries.sql import compiled_sql, frame
-from queries.window import Window, utc_midnight
+from queries.window import PRESETS, Window, utc_midnight
 
 CACHE_SECONDS = 30
 Statements = Callable[[Window, str | None, str | None], list[ClauseElement]]
@@ -215,18 +218,34 @@ def prefetch(page: str, window: Window, tutorial_id: str | None) -> None:
             _POOL.submit(_read, read)
 
 
-WARM_WINDOWS = ("24h", "7d", "30d")
+class WarmSettings(BaseSettings):
+    """`PROGRESS_OPS_WARM_WINDOWS`: the sidebar's presets whose panels `warm` reads, a JSON list
+    (`'[]'`: none)."""
+
+    model_config = SettingsConfigDict(env_prefix="PROGRESS_OPS_", extra="ignore")
+
+    warm_windows: list[str] = ["24h", "7d", "30d"]
+
+    @field_validator("warm_windows")
+    @classmethod
+    def _presets(cls, windows: list[str]) -> list[str]:
+        if unknown := [w for w in windows if w not in PRESETS]:
+            raise ValueError(f"unknown windows {unknown}; use some of {list(PRESETS)}")
+        return windows
 
 
 def warm(now: datetime | None = None) -> int:
-    """Read every page's panels for the `WARM_WINDOWS`, all tutorials, as the sidebar's presets
-    make them at `now` — plus the sidebar's tutorial list, the request log's health and the
-    firing alerts — into the caches (on the background fold's thread, one read after another:
-    nobody waits for it). How many panel reads were not cached."""
+    """Read every page's panels for the warm windows (`WarmSettings`), all tutorials, as the
+    sidebar's presets make them at `now` — plus the sidebar's tutorial list, the request log's
+    health and the firing alerts — into the caches (on the background fold's thread, one read
+    after another: nobody waits for it). How many panel reads were not cached."""
+    windows = WarmSettings().warm_windows
+    if not windows:
+        return 0
     now = now or datetime.now(UTC)
     reads = {
         read.key: read
-        for choice in WARM_WINDOWS
+        for choice in windows
         for page in PAGE_READS.values()
         for read in page(Filters(choice).window(now), None)
     }
