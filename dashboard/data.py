@@ -21,10 +21,8 @@ Two things keep a page's first run short:
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -174,29 +172,13 @@ PAGE_READS: dict[str, Callable[[Window, str | None], list[Read]]] = {
     "certificates": _reads("awards_per_day", "awards_by_tutorial"),
 }
 
-_READ_AT: dict[tuple[str, datetime, datetime, str | None, str | None], float] = {}
-_READ_AT_LOCK = threading.Lock()
-
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=500)
 def _load(
     name: str, start: datetime, end: datetime, tutorial_id: str | None, extra: str | None
 ) -> tuple[pd.DataFrame, datetime]:
     data = PANELS[name].load(engine(), Window(start, end), tutorial_id, extra)
-    now = time.monotonic()
-    with _READ_AT_LOCK:
-        for key in [key for key, at in _READ_AT.items() if now - at >= CACHE_SECONDS]:
-            del _READ_AT[key]
-        _READ_AT[(name, start, end, tutorial_id, extra)] = now
     return data, datetime.now(UTC)
-
-
-def _cached(read: Read) -> bool:
-    """Whether `read` was read from the database within the cache's time (so `_load` would find
-    it, unless the cache dropped it to stay under its size)."""
-    with _READ_AT_LOCK:
-        at = _READ_AT.get(read.key)
-    return at is not None and time.monotonic() - at < CACHE_SECONDS - 1
 
 
 def _read(read: Read) -> None:
@@ -210,12 +192,10 @@ PREFETCH_THREADS = 4
 _POOL = ThreadPoolExecutor(max_workers=PREFETCH_THREADS, thread_name_prefix="panel-read")
 
 
-def prefetch(page: str, window: Window, tutorial_id: str | None) -> None:
-    """Start reading the page's panels (`PAGE_READS`) that are not cached, side by side; returns
-    at once."""
-    for read in PAGE_READS[page](window, tutorial_id):
-        if not _cached(read):
-            _POOL.submit(_read, read)
+def prefetch(page: str, window: Window, tutorial_id: str | None) -> list[Future[None]]:
+    """Start reading the page's panels (`PAGE_READS`) side by side; returns at once (pages need
+    not wait: their `load` does). A read already cached costs its worker a cache lookup."""
+    return [_POOL.submit(_read, read) for read in PAGE_READS[page](window, tutorial_id)]
 
 
 class WarmSettings(BaseSettings):
@@ -238,7 +218,8 @@ def warm(now: datetime | None = None) -> int:
     """Read every page's panels for the warm windows (`WarmSettings`), all tutorials, as the
     sidebar's presets make them at `now` — plus the sidebar's tutorial list, the request log's
     health and the firing alerts — into the caches (on the background fold's thread, one read
-    after another: nobody waits for it). How many panel reads were not cached."""
+    after another: nobody waits for it). How many panel reads it asked for (read from the
+    database unless cached)."""
     windows = WarmSettings().warm_windows
     if not windows:
         return 0
@@ -249,13 +230,12 @@ def warm(now: datetime | None = None) -> int:
         for page in PAGE_READS.values()
         for read in page(Filters(choice).window(now), None)
     }
-    missing = [read for read in reads.values() if not _cached(read)]
-    for read in missing:
+    for read in reads.values():
         _load(*read.key)
     tutorial_ids()
     request_log_problems()
     alerting.open_alerts(alerting.now())
-    return len(missing)
+    return len(reads)
 
 
 _READ_TIMES = "_data_read_times"
@@ -305,6 +285,4 @@ def clear() -> None:
     """Empty every query cache and fold on the next run (after a console write, so every page
     shows the new state)."""
     st.cache_data.clear()
-    with _READ_AT_LOCK:
-        _READ_AT.clear()
     background_fold().expire()
