@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.common import machine
 from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
@@ -277,12 +278,16 @@ def measure_warm(
 def measure_run(
     browser: Browser, versions: list[Version], floor: str, args: argparse.Namespace, r: Results
 ) -> None:
-    """Every page and window, each version in turn (so they share the machine's mood)."""
+    """Every page and window, each version in turn (so they share the machine's mood). A page
+    not ready within 60 s is reported and left out of that run (its other modes too)."""
     for window in args.windows:
         for name in args.pages:
             for version in versions:
                 costs = window == args.windows[-1]
-                measure_page(browser, version, name, window, r, costs=costs)
+                try:
+                    measure_page(browser, version, name, window, r, costs=costs)
+                except PlaywrightTimeout as error:
+                    print(f"{version.name} {name} {window}: {error}", file=sys.stderr)
     at, page = cold(browser, floor, "Floor", None)
     r.times[(FLOOR, FLOOR, "-", "cold")].append(at)
     r.times[(FLOOR, FLOOR, "-", "reload")].append(reload(page, "Floor"))
@@ -290,6 +295,8 @@ def measure_run(
 
 
 def cell(samples: list[float]) -> str:
+    if not samples:
+        return "–"
     return f"{statistics.median(samples):,.0f} ({min(samples):,.0f}–{max(samples):,.0f})"
 
 
@@ -315,6 +322,8 @@ def report(results: Results, versions: list[str], args: argparse.Namespace) -> N
     print("|---|---|---:|---:|---:|---:|")
     for name in args.pages:
         for version in versions:
+            if (version, name) not in results.costs:
+                continue  # its cold load timed out
             cost = results.costs[(version, name)]
             print(
                 f"| {name} | {version} | {cost.websocket_bytes / 1024:,.0f} | "
@@ -327,6 +336,8 @@ def report(results: Results, versions: list[str], args: argparse.Namespace) -> N
     print("|---|---|" + "---:|" * len(steps))
     for name in args.pages:
         for version in versions:
+            if (version, name) not in results.costs:
+                continue
             marks = results.costs[(version, name)].milestones
             shown = ["–" if marks[s] is None else f"{marks[s]:,.0f}" for s in steps]
             print(f"| {name} | {version} | " + " | ".join(shown) + " |")
