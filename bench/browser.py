@@ -5,14 +5,19 @@ is idle, beside a one-line Streamlit page served the same way (the floor).
     python -m bench.browser [--port 8680] [--runs 5] [--windows 24h 7d 30d] [--pages overview …]
 
 Needs Debian's chromium (`/usr/bin/chromium`, driven by Playwright) and the database `DATABASE_URL`
-names, already filled (loading 10M requests takes minutes, so it is not redone per run). Each
-run starts both servers afresh (`streamlit run`, headless, as `make run` does), then for each
-window and page:
+names, already filled (loading 10M requests takes minutes, so it is not redone per run). For each
+run, window, page and version of the code, the page's server (`streamlit run`, headless, as `make
+run` does) is started twice:
 
-- cold: a new browser context (empty HTTP cache, no session) opens the page's URL — the page's
-  queries are not cached yet (the server's caches are keyed by page, window and tutorial);
-- reload: the same context reloads it (the server's 30 s caches are warm, the browser's HTTP cache
-  too);
+- cold: a server just started, nothing cached, no fold run yet; a new browser context (empty
+  HTTP cache, no session) opens the page's URL — the first visit after the server started;
+- fresh: a server that has run a fold: a new browser context first opens the console without a
+  learner (which reads no panel, but starts the background fold and its warm-up), and once the
+  server's log says that cycle ended (code without a warm-up: after 2 s), another new context
+  opens the page's URL — a shared link opened in a fresh browser on a running server where nobody
+  has opened this page in the last 30 s;
+- reload: the fresh context reloads the page (the server's 30 s caches are warm, the browser's
+  HTTP cache too);
 - switch: from another page of the app, a click on the page's link in the sidebar (no new
   document, one script run over the open websocket).
 
@@ -32,16 +37,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.common import machine
 from scripts.devserver import CHROMIUM, CHROMIUM_FLAGS, streamlit_server
@@ -198,15 +206,73 @@ def switch(page: Page, link: str, title: str) -> float:
     return ready(page, title) - started
 
 
+FOLD_CYCLE = re.compile(r"fold cycle: .* then warm")
+
+
+def fold_cycles(log: Path) -> int:
+    """How many fold cycles with a warm-up the server's log reports."""
+    return len(FOLD_CYCLE.findall(log.read_text())) if log.exists() else 0
+
+
+@dataclass(frozen=True)
+class Version:
+    """One checkout of the code, and how to start its server afresh."""
+
+    name: str
+    root: Path
+    port: int
+    logs: Path
+
+    @property
+    def warms(self) -> bool:
+        """Whether its background fold warms the panels (and logs each cycle)."""
+        return "def warm(" in (self.root / "dashboard" / "data.py").read_text()
+
+    @contextmanager
+    def server(self) -> Iterator[tuple[str, Path]]:
+        self.logs.mkdir(exist_ok=True)
+        log = self.logs / f"{self.name}-{time.monotonic_ns()}.log"
+        with streamlit(self.root, self.root / "dashboard" / "app.py", self.port, log) as url:
+            yield url, log
+
+
+def after_a_fold(browser: Browser, version: Version, app: str, window: str, log: Path) -> None:
+    """Let the server run a fold (and its warm-up, if the code has one) as a running server has:
+    open the console without a learner, which reads no panel, and wait for the cycle to end."""
+    before = fold_cycles(log)
+    _, page = cold(browser, f"{app}/console?window={window}", "Progress console", None)
+    if version.warms:
+        deadline = time.monotonic() + 120
+        while fold_cycles(log) == before and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+    else:
+        page.wait_for_timeout(2000)
+    page.context.close()
+
+
 def measure_page(
-    browser: Browser, version: str, app: str, name: str, window: str, r: Results, *, costs: bool
+    browser: Browser, version: Version, name: str, window: str, r: Results, *, costs: bool
 ) -> None:
     path, title, extra, link = PAGES[name]
+    url = f"{path}?window={window}{extra}"
     cost = Cost() if costs else None
-    at, page = cold(browser, f"{app}/{path}?window={window}{extra}", title, cost)
-    r.times[(version, name, window, "cold")].append(at)
+    with version.server() as (app, _):
+        at, page = cold(browser, f"{app}/{url}", title, cost)
+        page.context.close()
+    r.times[(version.name, name, window, "cold")].append(at)
     if cost is not None:
-        r.costs[(version, name)] = cost
+        r.costs[(version.name, name)] = cost
+    with version.server() as (app, log):
+        after_a_fold(browser, version, app, window, log)
+        at, page = cold(browser, f"{app}/{url}", title, None)
+        r.times[(version.name, name, window, "fresh")].append(at)
+        measure_warm(page, version.name, name, window, title, link, r)
+
+
+def measure_warm(
+    page: Page, version: str, name: str, window: str, title: str, link: str, r: Results
+) -> None:
+    """Reload, then away to another page and back (a switch within the app, filters kept)."""
     r.times[(version, name, window, "reload")].append(reload(page, title))
     # Away to another page and back: a page switch within the app, filters kept.
     other = "Migration & fallback" if name != "Migration & fallback" else "Certificates"
@@ -217,14 +283,18 @@ def measure_page(
 
 
 def measure_run(
-    browser: Browser, apps: dict[str, str], floor: str, args: argparse.Namespace, r: Results
+    browser: Browser, versions: list[Version], floor: str, args: argparse.Namespace, r: Results
 ) -> None:
-    """Every page and window, each version in turn (so they share the machine's mood)."""
+    """Every page and window, each version in turn (so they share the machine's mood). A page
+    not ready within 60 s is reported and left out of that run (its other modes too)."""
     for window in args.windows:
         for name in args.pages:
-            for version, app in apps.items():
+            for version in versions:
                 costs = window == args.windows[-1]
-                measure_page(browser, version, app, name, window, r, costs=costs)
+                try:
+                    measure_page(browser, version, name, window, r, costs=costs)
+                except PlaywrightTimeout as error:
+                    print(f"{version.name} {name} {window}: {error}", file=sys.stderr)
     at, page = cold(browser, floor, "Floor", None)
     r.times[(FLOOR, FLOOR, "-", "cold")].append(at)
     r.times[(FLOOR, FLOOR, "-", "reload")].append(reload(page, "Floor"))
@@ -232,6 +302,8 @@ def measure_run(
 
 
 def cell(samples: list[float]) -> str:
+    if not samples:
+        return "–"
     return f"{statistics.median(samples):,.0f} ({min(samples):,.0f}–{max(samples):,.0f})"
 
 
@@ -240,7 +312,7 @@ def load_average() -> str:
 
 
 def report(results: Results, versions: list[str], args: argparse.Namespace) -> None:
-    modes = ("cold", "reload", "switch")
+    modes = ("cold", "fresh", "reload", "switch")
     header = " | ".join(f"{w} {m} ms" for w in args.windows for m in modes)
     print(f"| page | code | {header} |")
     print("|---|---|" + "---:|" * (len(args.windows) * len(modes)))
@@ -257,6 +329,8 @@ def report(results: Results, versions: list[str], args: argparse.Namespace) -> N
     print("|---|---|---:|---:|---:|---:|")
     for name in args.pages:
         for version in versions:
+            if (version, name) not in results.costs:
+                continue  # its cold load timed out
             cost = results.costs[(version, name)]
             print(
                 f"| {name} | {version} | {cost.websocket_bytes / 1024:,.0f} | "
@@ -269,6 +343,8 @@ def report(results: Results, versions: list[str], args: argparse.Namespace) -> N
     print("|---|---|" + "---:|" * len(steps))
     for name in args.pages:
         for version in versions:
+            if (version, name) not in results.costs:
+                continue
             marks = results.costs[(version, name)].milestones
             shown = ["–" if marks[s] is None else f"{marks[s]:,.0f}" for s in steps]
             print(f"| {name} | {version} | " + " | ".join(shown) + " |")
@@ -298,22 +374,15 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             for run in range(args.runs):
                 logs = Path(directory) / f"run{run}"
-                apps = {
-                    version: servers.enter_context(
-                        streamlit(
-                            root,
-                            root / "dashboard" / "app.py",
-                            args.port + 2 * i,
-                            logs.with_suffix(f".{version}"),
-                        )
-                    )
+                versions = [
+                    Version(version, root, args.port + 2 * i, logs)
                     for i, (version, root) in enumerate(roots.items())
-                }
+                ]
                 floor = servers.enter_context(
                     streamlit(ROOT, floor_app, args.port + 1, logs.with_suffix(".floor"))
                 )
                 started = time.perf_counter()
-                measure_run(browser, apps, floor, args, results)
+                measure_run(browser, versions, floor, args, results)
                 servers.close()
                 print(
                     f"run {run + 1}/{args.runs}: {time.perf_counter() - started:.0f} s, "

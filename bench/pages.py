@@ -1,15 +1,18 @@
 """Each dashboard page's whole script run, cold and warm, on benchmark-sized data.
 
     python -m bench.pages [--learners 100000] [--api-logs 10000000] [--days 30] [--runs 5]
+    DATABASE_URL=… python -m bench.pages --existing [--runs 5]
 
 The table goes to stdout; Streamlit's notes about running without a server go to stderr.
 
 Loads the demo data into a fresh embedded PostgreSQL (and folds the request logs into the
-rollups, as `progress-ops demo-data` does), then runs every page through Streamlit's AppTest for
-the 24 h, 7 d and 30 d windows:
+rollups, as `progress-ops demo-data` does) — or, with `--existing`, reads the database
+`DATABASE_URL` names, already filled, without writing to it — then runs every page through
+Streamlit's AppTest for the 24 h, 7 d and 30 d windows:
 
 - cold: Streamlit's query caches emptied, a new session, the page's first run (the engine and its
-  pool already exist, as in a running server);
+  pool already exist, as in a running server; the background fold's warm-up is off, so this is
+  the page's own script with nothing cached);
 - warm: the same session's next runs (what a filter change back, an auto-refresh within the
   cache's 30 s, or a reload costs), median of `--runs`.
 
@@ -31,7 +34,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bench.common import add_data_arguments, load_benchmark_data, machine, throwaway_database
-from progress.db import make_engine
+from progress.db import make_engine, mask_url
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 WINDOWS = ("24h", "7d", "30d")
@@ -74,9 +77,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     add_data_arguments(parser)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--existing", action="store_true", help="read DATABASE_URL's data instead of loading"
+    )
     args = parser.parse_args()
     now = datetime.now(UTC).replace(second=0, microsecond=0)
+    os.environ["PROGRESS_OPS_WARM_WINDOWS"] = "[]"  # each cold run reads what it needs itself
 
+    if args.existing:
+        if "DATABASE_URL" not in os.environ:
+            parser.error("--existing: set DATABASE_URL to a database filled with benchmark data")
+        print(f"Machine: {machine()}; {mask_url(os.environ['DATABASE_URL'])}, as filled\n")
+        time_pages(args.runs)
+        return
     with throwaway_database() as url:
         engine = make_engine(url)
         summary, load_seconds, fold_seconds = load_benchmark_data(engine, args, now=now)
@@ -89,16 +102,21 @@ def main() -> None:
             f"learners, {summary.api_logs:,} api_logs rows, {summary.client_events:,} client "
             f"events over {args.days} days (loaded and folded in {loaded:.0f} s).\n"
         )
-        AppTest.from_file(APP, default_timeout=120).run()  # the engine, as a running server has
-        header = " | ".join(f"{w} cold ms | {w} warm ms" for w in WINDOWS)
-        print(f"| page | {header} |")
-        print("|---|" + "---:|" * (2 * len(WINDOWS)))
-        for name, (page, query) in PAGES.items():
-            cells = []
-            for window in WINDOWS:
-                cold, warm = time_page(page, query, window, args.runs)
-                cells += [f"{cold:,.0f}", f"{warm:,.0f}"]
-            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+        time_pages(args.runs)
+
+
+def time_pages(runs: int) -> None:
+    """The table: every page's cold and warm script run, per window."""
+    AppTest.from_file(APP, default_timeout=120).run()  # the engine, as a running server has
+    header = " | ".join(f"{w} cold ms | {w} warm ms" for w in WINDOWS)
+    print(f"| page | {header} |")
+    print("|---|" + "---:|" * (2 * len(WINDOWS)))
+    for name, (page, query) in PAGES.items():
+        cells = []
+        for window in WINDOWS:
+            cold, warm = time_page(page, query, window, runs)
+            cells += [f"{cold:,.0f}", f"{warm:,.0f}"]
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

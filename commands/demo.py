@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 from commands.exit_codes import ExitCode
-from progress.db import database_url, make_engine, mask_url, upgrade
+from progress.db import analyze, database_url, make_engine, mask_url, upgrade
 from progress.demo import DemoSpec, has_progress, load_demo_data
 from progress.errors import InvalidInput
 from queries.rollups import refresh
@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         summary = load_demo_data(engine, spec)
         refresh(engine)  # fold the new request logs into the dashboard's rollups
+        analyze(engine)  # statistics for the planner, as autovacuum would gather later
         print(
             f"Loaded demo data into {mask_url(url)} in {time.perf_counter() - started:.1f} s: "
             f"{summary.tutorials} tutorials, {summary.progress_rows:,} learner-tutorial pairs, "

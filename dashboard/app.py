@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import data
 from dashboard.context import check_database_once, fold_new_rows
 from dashboard.widgets import database_error, database_guard, sidebar_filters
 from progress.db import is_embedded
@@ -45,7 +46,7 @@ navigation = st.navigation(
 
 try:
     check_database_once()
-    fold_new_rows()
+    fold_new_rows(after=data.warm)
 except ProgressError as error:
     database_error(error)
     st.stop()

@@ -5,26 +5,43 @@ A panel is read with `load(name, window, tutorial_id, extra)`; `extra` is the on
 choice some panels take (the chapter of "stuck at"). Cached frames are small aggregates, never raw
 rows, so caching them (pickled by `st.cache_data`) is cheap. `clear()` empties every cache after a
 console write.
+
+Two things keep a page's first run short:
+
+- `prefetch(page, …)`: before a page draws anything, every panel it reads regardless of the
+  data (`PAGE_READS`) that is not cached yet starts on a small thread pool, so the queries run
+  side by side; the page's `load` calls, one after another as before, then find each answer
+  cached, or wait for the one read under way (Streamlit's per-entry compute lock: a value is
+  computed once, whoever asks).
+- `warm()`: the background fold (`context.BackgroundFold`) reads every page's panels for the
+  sidebar's 24 h, 7 d and 30 d (`WarmSettings`) and all tutorials after each fold, so a fresh
+  browser finds them cached.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 
+from dashboard import alerting
 from dashboard.context import background_fold, engine
+from dashboard.state import Filters
 from queries import api_health, certificates, client, learning, overview
 from queries.annotations import annotations_statement
 from queries.logger_health import request_logger_health
 from queries.sql import compiled_sql, frame
-from queries.window import Window
+from queries.window import PRESETS, Window, utc_midnight
 
 CACHE_SECONDS = 30
 Statements = Callable[[Window, str | None, str | None], list[ClauseElement]]
@@ -102,12 +119,123 @@ PANELS: dict[str, Panel] = {
 }
 
 
+@dataclass(frozen=True)
+class Read:
+    """One panel read: what `load` is called with."""
+
+    name: str
+    window: Window
+    tutorial_id: str | None = None
+    extra: str | None = None
+
+    @property
+    def key(self) -> tuple[str, datetime, datetime, str | None, str | None]:
+        return (self.name, self.window.start, self.window.end, self.tutorial_id, self.extra)
+
+
+GRID_DAYS = timedelta(days=7)
+
+
+def grid_days(window: Window) -> Window:
+    """The Overview's day grid: whole UTC days up to the window's end, at least the last week's."""
+    return Window(utc_midnight(min(window.start, window.end - GRID_DAYS)), window.end)
+
+
+def _reads(*names: str) -> Callable[[Window, str | None], list[Read]]:
+    """The panels `names` for the window and the sidebar's tutorial (None on pages without the
+    tutorial filter, as their `load` calls pass)."""
+    return lambda w, t: [Read(name, w, t) for name in names]
+
+
+def _learning(window: Window, tutorial_id: str | None) -> list[Read]:
+    names = ["daily_active_tutorials", "active_learners", "completion", "time_to_certificate"]
+    names += ["quizzes", "at_risk"]
+    if tutorial_id is not None:  # the chapter funnel; "stuck at" waits for the funnel's drop
+        names += ["funnel", "stop_positions"]
+    return [Read(name, window, tutorial_id) for name in names]
+
+
+# Per page (`data_page(reads=…)`): the panels it reads whatever the data, for a window and the
+# sidebar's tutorial (None: all; pages without the filter ignore it).
+PAGE_READS: dict[str, Callable[[Window, str | None], list[Read]]] = {
+    "overview": lambda w, t: [
+        Read("target_report", w),
+        Read("target_series", w),
+        Read("daily_targets", grid_days(w)),
+        Read("annotations", w),
+    ],
+    "api_health": _reads("endpoints", "api_timeline", "annotations"),
+    "migration": _reads(
+        "target_series", "annotations", "migration_failures", "fallbacks_by_operation"
+    ),
+    "learning": _learning,
+    "certificates": _reads("awards_per_day", "awards_by_tutorial"),
+}
+
+
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=500)
 def _load(
     name: str, start: datetime, end: datetime, tutorial_id: str | None, extra: str | None
 ) -> tuple[pd.DataFrame, datetime]:
     data = PANELS[name].load(engine(), Window(start, end), tutorial_id, extra)
     return data, datetime.now(UTC)
+
+
+def _read(read: Read) -> None:
+    with contextlib.suppress(Exception):  # the page's own `load` reads it again, shows the error
+        _load(*read.key)
+
+
+# Side by side, at most this many reads: each holds one of the engine's pooled connections (pool
+# size 5, overflow 10) while its query runs.
+PREFETCH_THREADS = 4
+_POOL = ThreadPoolExecutor(max_workers=PREFETCH_THREADS, thread_name_prefix="panel-read")
+
+
+def prefetch(page: str, window: Window, tutorial_id: str | None) -> list[Future[None]]:
+    """Start reading the page's panels (`PAGE_READS`) side by side; returns at once (pages need
+    not wait: their `load` does). A read already cached costs its worker a cache lookup."""
+    return [_POOL.submit(_read, read) for read in PAGE_READS[page](window, tutorial_id)]
+
+
+class WarmSettings(BaseSettings):
+    """`PROGRESS_OPS_WARM_WINDOWS`: the sidebar's presets whose panels `warm` reads, a JSON list
+    (`'[]'`: none)."""
+
+    model_config = SettingsConfigDict(env_prefix="PROGRESS_OPS_", extra="ignore")
+
+    warm_windows: list[str] = ["24h", "7d", "30d"]
+
+    @field_validator("warm_windows")
+    @classmethod
+    def _presets(cls, windows: list[str]) -> list[str]:
+        if unknown := [w for w in windows if w not in PRESETS]:
+            raise ValueError(f"unknown windows {unknown}; use some of {list(PRESETS)}")
+        return windows
+
+
+def warm(now: datetime | None = None) -> int:
+    """Read every page's panels for the warm windows (`WarmSettings`), all tutorials, as the
+    sidebar's presets make them at `now` — plus the sidebar's tutorial list, the request log's
+    health and the firing alerts — into the caches (on the background fold's thread, one read
+    after another: nobody waits for it). How many panel reads it asked for (read from the
+    database unless cached)."""
+    windows = WarmSettings().warm_windows
+    if not windows:
+        return 0
+    now = now or datetime.now(UTC)
+    reads = {
+        read.key: read
+        for choice in windows
+        for page in PAGE_READS.values()
+        for read in page(Filters(choice).window(now), None)
+    }
+    for read in reads.values():
+        _load(*read.key)
+    tutorial_ids()
+    request_log_problems()
+    alerting.open_alerts(alerting.now())
+    return len(reads)
 
 
 _READ_TIMES = "_data_read_times"

@@ -153,8 +153,10 @@ def data_page(
     *,
     note: str = "",
     refreshable: bool = False,
+    reads: str | None = None,
 ) -> None:
-    """Title, a caption with the window, filters and the data's age, then `render`.
+    """Title, a caption with the window, filters and the data's age, then `render` — after
+    starting the reads of `data.PAGE_READS[reads]` side by side (`data.prefetch`).
 
     With auto-refresh on (monitoring pages), the body is a fragment rerun every minute: the window
     moves on with the clock and the cache (30 s) has expired, so the numbers are current.
@@ -163,6 +165,8 @@ def data_page(
 
     def body() -> None:
         window = filters.window(datetime.now(UTC))
+        if reads is not None:
+            data.prefetch(reads, window, filters.tutorial_id)
         data.start_reading()
         st.title(title)
         caption = st.empty()

@@ -122,11 +122,14 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        # Sessions in UTC, so timestamps come back (and are serialised) in UTC on any server.
+        # Sessions in UTC, so timestamps come back (and are serialised) in UTC on any server. No
+        # JIT: every statement here is a short aggregate or a row write, and compiling one with
+        # LLVM took 50–300 ms against its 10–70 ms run (docs/benchmarks.md, "What a person waits
+        # for"), whenever the planner's estimate passed `jit_above_cost`.
         connect_args={
             "connect_timeout": 5,
             "application_name": "progress-ops",
-            "options": "-c timezone=UTC",
+            "options": "-c timezone=UTC -c jit=off",
         },
     )
 
@@ -180,6 +183,14 @@ def explain(error: DBAPIError, engine: Engine) -> ProgressError:
         except ProgressError as stale:
             return stale
     return QueryRefused(first_line(error))
+
+
+def analyze(engine: Engine) -> None:
+    """Gather the planner's statistics on every table (after a bulk load). Without them —
+    autovacuum gathers them only later, or never where it is off — the planner cannot use the
+    BRIN index on `api_logs.timestamp` and reads all 10M rows for a window's last minutes."""
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
 
 
 def upgrade(url: str) -> None:

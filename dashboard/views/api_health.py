@@ -91,4 +91,5 @@ data_page(
     render,
     note="progress endpoints only (`/health` excluded)",
     refreshable=True,
+    reads="api_health",
 )

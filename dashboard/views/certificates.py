@@ -64,4 +64,5 @@ data_page(
     "Certificates",
     render,
     note="counted when awarded (`tutorial_certificates.awarded_at`)",
+    reads="certificates",
 )

@@ -10,7 +10,7 @@ from dashboard import charts, data
 from dashboard.links import CONSOLE, with_console_links
 from dashboard.state import Filters
 from dashboard.text import literal
-from dashboard.widgets import data_page, empty_state, show_sql, table_panel
+from dashboard.widgets import data_page, database_guard, empty_state, show_sql, table_panel
 from queries.window import Window, utc_midnight
 
 COUNT = st.column_config.NumberColumn(format="localized")
@@ -178,29 +178,39 @@ def funnel(filters: Filters, window: Window, tutorial_id: str) -> None:
             width="stretch",
         )
     show_sql("stop_positions", window, tutorial_id)
+    stuck(filters, window, tutorial_id, steps["chapter_id"].tolist(), drop)
 
-    chapter = st.selectbox(
-        "Learners stuck at chapter",
-        steps["chapter_id"].tolist(),
-        index=drop,
-        help="Their furthest chapter, not completed. Opens the biggest drop first.",
-    )
-    table_panel(
-        f"Stuck at {chapter}",
-        "stuck",
-        filters,
-        window,
-        tutorial_id=tutorial_id,
-        extra=chapter,
-        empty=f"Nobody who started in this window is stuck at {chapter}.",
-        prepare=lambda frame: with_console_links(frame, tutorial_id),
-        column_config={
-            "console": CONSOLE,
-            "last_position": SECONDS,
-            "watch_time": SECONDS,
-            "last_watched_at": WHEN,
-        },
-    )
+
+@st.fragment
+def stuck(
+    filters: Filters, window: Window, tutorial_id: str, chapters: list[str], drop: int
+) -> None:
+    """Who is stuck at a chapter. A fragment: picking another chapter reruns only this, not the
+    page's charts and tables above, which do not depend on it (nor the window: the list stays the
+    one of the window the page shows)."""
+    with database_guard():  # a fragment's rerun is outside the page's guard
+        chapter = st.selectbox(
+            "Learners stuck at chapter",
+            chapters,
+            index=drop,
+            help="Their furthest chapter, not completed. Opens the biggest drop first.",
+        )
+        table_panel(
+            f"Stuck at {chapter}",
+            "stuck",
+            filters,
+            window,
+            tutorial_id=tutorial_id,
+            extra=chapter,
+            empty=f"Nobody who started in this window is stuck at {chapter}.",
+            prepare=lambda frame: with_console_links(frame, tutorial_id),
+            column_config={
+                "console": CONSOLE,
+                "last_position": SECONDS,
+                "watch_time": SECONDS,
+                "last_watched_at": WHEN,
+            },
+        )
 
 
 def render(filters: Filters, window: Window) -> None:
@@ -233,4 +243,4 @@ def render(filters: Filters, window: Window) -> None:
     )
 
 
-data_page("Learning activity", render)
+data_page("Learning activity", render, reads="learning")

@@ -61,4 +61,4 @@ def render(filters: Filters, window: Window) -> None:
         )
 
 
-data_page("Migration & fallback", render, refreshable=True)
+data_page("Migration & fallback", render, refreshable=True, reads="migration")

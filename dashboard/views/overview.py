@@ -18,9 +18,8 @@ from dashboard.state import Filters
 from dashboard.widgets import csv_download, data_page, empty_state, export_header, show_sql, table
 from queries.api_health import bucket_name
 from queries.targets import Target, TargetSettings, evaluate, format_value, targets
-from queries.window import Window, utc_midnight
+from queries.window import Window
 
-GRID_DAYS = timedelta(days=7)
 ANNOTATION_COLUMNS = {
     "at": st.column_config.DatetimeColumn("at (UTC)", format="YYYY-MM-DD HH:mm"),
     "ends_at": st.column_config.DatetimeColumn("ends (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -177,9 +176,7 @@ def render(filters: Filters, window: Window) -> None:
         for row in data.load("target_report", window).to_dict("records")
     }
     series = data.load("target_series", window)
-    # The grid covers whole UTC days, at least the last week's.
-    first = min(window.start, window.end - GRID_DAYS)
-    days = Window(utc_midnight(first), window.end)
+    days = data.grid_days(window)
     daily = data.load("daily_targets", days)
 
     if all(_number(row["value"]) is None for row in report.values()) and daily.empty:
@@ -245,4 +242,4 @@ def _annotations(filters: Filters, window: Window) -> None:
         )
 
 
-data_page("Overview", render, refreshable=True)
+data_page("Overview", render, refreshable=True, reads="overview")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -14,17 +12,6 @@ from progress.demo import DemoSpec, load_demo_data
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE = "views/trends.py"
-
-
-@pytest.fixture
-def app_env(engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from dashboard import data
-    from dashboard.context import engine as cached_engine
-
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    data.clear()  # cached answers of an earlier test's database
-    yield
-    cached_engine.clear()
 
 
 def open_trends(**query: str) -> AppTest:
