@@ -129,6 +129,10 @@ class Spread:
     def within(self, budget: float) -> bool:
         return self.median <= budget
 
+    def verdict(self, budget: float, what: str) -> str:
+        """'within the 60 s budget by the median' or 'over …'."""
+        return f"{'within' if self.within(budget) else 'over'} {what} by the median"
+
     def cell(self, digits: int = 1, *, budget: float | None = None) -> str:
         """'median (min–max)'; bold when the median is over `budget`."""
         median = number(self.median, digits)

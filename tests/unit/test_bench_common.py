@@ -111,3 +111,12 @@ def test_tables_align_names_left_and_figures_right() -> None:
         "| --- | ---: |",
         "| overview | 8.2 (8.0–9.1) |",
     ]
+
+
+def test_the_verdict_on_a_budget_is_by_the_median() -> None:
+    assert spread([55.0, 58.0, 71.0]).verdict(60, "the 60 s budget") == (
+        "within the 60 s budget by the median"
+    )
+    assert spread([59.0, 61.0, 62.0]).verdict(60, "the 60 s budget") == (
+        "over the 60 s budget by the median"
+    )
