@@ -36,6 +36,7 @@ from bench.common import (
     measuring,
     percentiles_ms,
     repeat,
+    slowest,
     throwaway_database,
 )
 from progress import routes
@@ -236,9 +237,8 @@ def main() -> None:
                 ("mean", TARGET_AVG_MS, "avg"),
                 ("p95", TARGET_P95_MS, "p95"),
             ):
-                worst = max(
-                    (figures[kind, logging, stat] for kind in names for logging in (True, False)),
-                    key=lambda spread: spread.median,
+                worst = slowest(
+                    figures[kind, logging, stat] for kind in names for logging in (True, False)
                 )
                 verdicts.append(
                     f"{stat} {worst.cell()} ms, {worst.verdict(target, f'{name} < {target} ms')}"

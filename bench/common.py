@@ -150,6 +150,11 @@ def spread(values: Iterable[float]) -> Spread:
     return Spread(tuple(values))
 
 
+def slowest(spreads: Iterable[Spread]) -> Spread:
+    """The figure with the highest median: the one a budget is judged by."""
+    return max(spreads, key=lambda figure: figure.median)
+
+
 def repeat(measure: Callable[[int], Mapping[Key, float]], runs: int) -> dict[Key, Spread]:
     """Call `measure(run)` for run 0 … runs-1; every figure it returns, over all the runs.
 

@@ -19,6 +19,7 @@ from bench.common import (
     repeat,
     runs_line,
     server_place,
+    slowest,
     spread,
 )
 
@@ -120,3 +121,8 @@ def test_the_verdict_on_a_budget_is_by_the_median() -> None:
     assert spread([59.0, 61.0, 62.0]).verdict(60, "the 60 s budget") == (
         "over the 60 s budget by the median"
     )
+
+
+def test_the_slowest_figure_is_the_one_with_the_highest_median_not_the_highest_run() -> None:
+    steady, spiky = spread([90.0, 91.0, 92.0]), spread([20.0, 21.0, 400.0])
+    assert slowest([spiky, steady]) is steady
