@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -220,11 +221,14 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = args.url or DEFAULT_URL
-    if args.read_only:
-        if args.load:
-            raise SystemExit("--load writes: not with --read-only")
-        read_only_connections()
-    else:
+    if args.read_only and args.load:
+        raise SystemExit("--load writes: not with --read-only")
+    with read_only_connections() if args.read_only else nullcontext():
+        measure_alerts(url, args)
+
+
+def measure_alerts(url: str, args: argparse.Namespace) -> None:
+    if not args.read_only:
         ensure_database(url)
     engine = make_engine(url)
     if args.load:

@@ -279,16 +279,22 @@ def load_benchmark_data(
     return summary, loaded, folded
 
 
-def read_only_connections() -> None:
-    """From now on every connection this process opens refuses to write: a benchmark on a
+@contextmanager
+def read_only_connections() -> Iterator[None]:
+    """Within the block, every connection this process opens refuses to write: a benchmark on a
     database someone else loaded (and others read) cannot change it, even by a background fold."""
 
-    @event.listens_for(Pool, "connect")
-    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    def read_only(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("SET default_transaction_read_only = on")
         cursor.close()
         dbapi_connection.commit()
+
+    event.listen(Pool, "connect", read_only)
+    try:
+        yield
+    finally:
+        event.remove(Pool, "connect", read_only)
 
 
 @dataclass(frozen=True)
@@ -299,7 +305,6 @@ class BenchmarkData:
 
 
 def _existing(url: str) -> BenchmarkData:
-    read_only_connections()
     engine = make_engine(url)
     with engine.connect() as connection:
         pairs, learners = connection.execute(
@@ -326,7 +331,8 @@ def benchmark_data(args: argparse.Namespace, *, now: datetime) -> Iterator[Bench
     """`--url` read only, or a throwaway embedded database loaded with `--learners` … ending
     at `now`."""
     if args.url:
-        yield _existing(args.url)
+        with read_only_connections():
+            yield _existing(args.url)
         return
     with throwaway_database() as url:
         engine = make_engine(url)

@@ -274,7 +274,7 @@ def measure(engine: Engine, now: datetime, run: int) -> Figures:
 
 def ratio_cell(ours: Spread, naive: Spread) -> str:
     ratio = naive.median / ours.median
-    return f"{naive.cell()} ({ratio:,.1f}×)" if ratio < 10 else f"{naive.cell()} ({ratio:,.0f}×)"
+    return f"{naive.cell()} · {ratio:,.1f}×" if ratio < 10 else f"{naive.cell()} · {ratio:,.0f}×"
 
 
 def table(figures: dict[tuple[str, str, str], Spread]) -> str:
@@ -282,7 +282,7 @@ def table(figures: dict[tuple[str, str, str], Spread]) -> str:
         "query",
         *(f"{p} ms" for p in PRESETS),
         "baseline",
-        *(f"baseline {p} ms (÷ ours)" for p in PRESETS),
+        *(f"baseline {p} ms · ÷ ours" for p in PRESETS),
     ]
     rows = []
     for question in QUESTIONS:
