@@ -11,7 +11,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -221,10 +221,18 @@ def measuring(url: str, runs: int) -> Iterator[None]:
 
 
 def markdown_table(
-    header: Sequence[str], rows: Iterable[Sequence[str]], *, text_columns: int = 1
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    text_columns: int = 1,
+    also_text: Collection[int] = (),
 ) -> str:
-    """A Markdown table: the first `text_columns` columns left-aligned, the figures right."""
-    align = ["---"] * text_columns + ["---:"] * (len(header) - text_columns)
+    """A Markdown table: the first `text_columns` columns and those in `also_text` (indices)
+    left-aligned, the figures right."""
+    align = [
+        "---" if index < text_columns or index in also_text else "---:"
+        for index in range(len(header))
+    ]
     lines = [header, align, *rows]
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 

@@ -297,7 +297,7 @@ def table(figures: dict[tuple[str, str, str], Spread]) -> str:
                 for o, p in zip(ours, PRESETS, strict=True)
             ]
         rows.append(row)
-    return markdown_table(header, rows)
+    return markdown_table(header, rows, also_text={len(PRESETS) + 1})
 
 
 def main() -> None:

@@ -126,3 +126,8 @@ def test_the_verdict_on_a_budget_is_by_the_median() -> None:
 def test_the_slowest_figure_is_the_one_with_the_highest_median_not_the_highest_run() -> None:
     steady, spiky = spread([90.0, 91.0, 92.0]), spread([20.0, 21.0, 400.0])
     assert slowest([spiky, steady]) is steady
+
+
+def test_a_text_column_after_the_figures_is_left_aligned_too() -> None:
+    table = markdown_table(["query", "ms", "baseline", "ms"], [], also_text={2})
+    assert table.splitlines()[1] == "| --- | ---: | --- | ---: |"
