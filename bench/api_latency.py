@@ -1,13 +1,13 @@
 """HTTP latency and throughput of the API, with and without request logging, in one run.
 
-    python -m bench.api_latency [--requests 3000] [--concurrency 8] [--workers 1] [--rounds 2]
+    python -m bench.api_latency [--requests 3000] [--concurrency 8] [--workers 1] [--runs 3]
 
 A fresh embedded PostgreSQL with 300 learners × 8 chapters of progress; the API served by
 `progress-ops api` (uvicorn, `--workers` processes) on 127.0.0.1; a closed-loop client (httpx,
 `--concurrency` requests in flight at once, keep-alive) sends `--requests` GETs of a learner's
 progress, then as many chapter updates. The same is repeated with `PROGRESS_OPS_API_REQUEST_LOG`
-off — the baseline for what logging costs. On and off alternate for `--rounds` rounds; each row
-is the round with the best throughput. Client and server share this machine's cores.
+off — the baseline for what logging costs. Each run serves with logging on, then off; every
+figure is the median of `--runs` runs with the range. Client and server share this machine's cores.
 """
 
 from __future__ import annotations
@@ -30,7 +30,15 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bench.common import machine, percentiles_ms, throwaway_database
+from bench.common import (
+    add_runs_argument,
+    markdown_table,
+    measuring,
+    percentiles_ms,
+    repeat,
+    slowest,
+    throwaway_database,
+)
 from progress import routes
 from progress.db import make_engine
 from progress.request_log import RequestLog
@@ -42,6 +50,7 @@ CHAPTERS = 8
 TUTORIAL = "bench"
 TARGET_AVG_MS = 200
 TARGET_P95_MS = 500
+STATISTICS = ("p50", "p95", "p99", "mean")
 
 
 def seed(url: str) -> None:
@@ -70,9 +79,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, *, logging: bool, workers: int) -> Iterator[str]:
-    """`progress-ops api` on a free loopback port until the block ends (then SIGTERM)."""
-    port = free_port()
+def serving(url: str, *, logging: bool, workers: int, port: int = 0) -> Iterator[str]:
+    """`progress-ops api` on loopback `port` (0: a free one) until the block ends (then SIGTERM)."""
+    port = port or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -166,65 +175,84 @@ def record_cost_us(rows: int = 200_000) -> float:
     return (time.perf_counter() - started) / rows * 1e6
 
 
+def measure_round(url: str, args: argparse.Namespace) -> dict[tuple[str, bool, str], float]:
+    """One run: the API with logging on, then off; per request kind, req/s and the latencies."""
+    figures: dict[tuple[str, bool, str], float] = {}
+    for logging in (True, False):
+        with serving(url, logging=logging, workers=args.workers, port=args.port) as base:
+            asyncio.run(drive(base, "GET", 300, args.concurrency))  # warm-up
+            for kind in ("GET", "POST"):
+                latencies, elapsed = asyncio.run(drive(base, kind, args.requests, args.concurrency))
+                figures[kind, logging, "req/s"] = len(latencies) / elapsed
+                for stat, value in percentiles_ms(latencies).items():
+                    figures[kind, logging, stat] = value
+    figures["record", True, "µs"] = record_cost_us()
+    return figures
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating on/off rounds")
+    parser.add_argument("--port", type=int, default=0, help="the API's port (default: a free one)")
+    add_runs_argument(parser)
     args = parser.parse_args()
-    if not (
-        1 <= args.requests <= 100_000 and 1 <= args.concurrency <= 256 and 1 <= args.rounds <= 5
-    ):
-        raise SystemExit("--requests 1–100000, --concurrency 1–256, --rounds 1–5")
+    if not (1 <= args.requests <= 100_000 and 1 <= args.concurrency <= 256 and 1 <= args.runs <= 9):
+        raise SystemExit("--requests 1–100000, --concurrency 1–256, --runs 1–9")
 
-    # (kind, logging on?) -> (figures, requests per second) of its best-throughput round
-    best: dict[tuple[str, bool], tuple[dict[str, float], float]] = {}
+    print(
+        f"{args.requests:,} requests per row and run, {args.concurrency} in flight, "
+        f"{args.workers} uvicorn worker(s), {LEARNERS} learners × {CHAPTERS} chapters; "
+        "logging on and off alternate within each run"
+    )
     with throwaway_database() as url:
         seed(url)
-        for _ in range(args.rounds):  # alternating, so a noisy neighbour hurts both alike
-            for logging in (True, False):
-                with serving(url, logging=logging, workers=args.workers) as base:
-                    asyncio.run(drive(base, "GET", 300, args.concurrency))  # warm-up
-                    for kind in ("GET", "POST"):
-                        latencies, elapsed = asyncio.run(
-                            drive(base, kind, args.requests, args.concurrency)
-                        )
-                        rate = len(latencies) / elapsed
-                        if (kind, logging) not in best or rate > best[kind, logging][1]:
-                            best[kind, logging] = (percentiles_ms(latencies), rate)
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            logged = connection.execute(select(func.count()).select_from(api_logs)).scalar_one()
-        engine.dispose()
-
-    print(f"Machine: {machine()}; embedded PostgreSQL 18 over a Unix socket")
-    print(
-        f"{args.requests:,} requests per row, {args.concurrency} in flight, "
-        f"{args.workers} uvicorn worker(s), {LEARNERS} learners × {CHAPTERS} chapters; "
-        f"each row the best of {args.rounds} alternating rounds\n"
-    )
-    print("| request | logging | req/s | p50 ms | p95 ms | p99 ms | mean ms |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    names = {"GET": f"GET {routes.PROGRESS}", "POST": f"POST {routes.CHAPTER}"}
-    for (kind, logging), (figures, rate) in sorted(best.items(), key=lambda item: item[0]):
-        print(
-            f"| `{names[kind]}` | {'on' if logging else 'off (baseline)'} | {rate:,.0f} "
-            f"| {figures['p50']:.2f} | {figures['p95']:.2f} | {figures['p99']:.2f} "
-            f"| {figures['mean']:.2f} |"
-        )
-    worst_mean = max(figures["mean"] for figures, _ in best.values())
-    worst_p95 = max(figures["p95"] for figures, _ in best.values())
-    print(
-        f"\nBrief's targets: avg < {TARGET_AVG_MS} ms (worst row {worst_mean:.1f} ms), "
-        f"p95 < {TARGET_P95_MS} ms (worst row {worst_p95:.1f} ms)."
-    )
-    sent = args.rounds * (2 * args.requests + 300)
-    print(
-        f"api_logs rows written: {logged:,} (requests sent with logging on: {sent:,}, "
-        "plus one /health per start)"
-    )
-    print(f"RequestLog.record on the request path: {record_cost_us():.2f} µs per request")
+        with measuring(url, args.runs):
+            figures = repeat(lambda _run: measure_round(url, args), args.runs)
+            engine = make_engine(url)
+            with engine.connect() as connection:
+                logged = connection.execute(select(func.count()).select_from(api_logs)).scalar_one()
+            engine.dispose()
+            names = {"GET": f"GET {routes.PROGRESS}", "POST": f"POST {routes.CHAPTER}"}
+            print()
+            print(
+                markdown_table(
+                    ["request", "logging", "req/s", *(f"{s} ms" for s in STATISTICS)],
+                    [
+                        [
+                            f"`{names[kind]}`",
+                            "on" if logging else "off (baseline)",
+                            figures[kind, logging, "req/s"].cell(0),
+                            *(figures[kind, logging, s].cell(2) for s in STATISTICS),
+                        ]
+                        for kind in ("GET", "POST")
+                        for logging in (False, True)
+                    ],
+                    text_columns=2,
+                )
+            )
+            verdicts = []
+            for stat, target, name in (
+                ("mean", TARGET_AVG_MS, "avg"),
+                ("p95", TARGET_P95_MS, "p95"),
+            ):
+                worst = slowest(
+                    figures[kind, logging, stat] for kind in names for logging in (True, False)
+                )
+                verdicts.append(
+                    f"{stat} {worst.cell()} ms, {worst.verdict(target, f'{name} < {target} ms')}"
+                )
+            print(f"\nBrief's targets, the worst row: {'; '.join(verdicts)}.")
+            sent = args.runs * (2 * args.requests + 300)
+            print(
+                f"api_logs rows written: {logged:,} (requests sent with logging on: {sent:,}, "
+                "plus one /health per start)"
+            )
+            print(
+                "RequestLog.record on the request path: "
+                f"{figures['record', True, 'µs'].cell(2)} µs per request"
+            )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """A long fuzz run of the HTTP API: schemathesis with every check, then a hostile-input corpus.
 
-    .venv/bin/python -m bench.fuzz_api --examples 5000 [--database-url URL]
+    .venv/bin/python -m bench.fuzz_api [--examples 800] [--runs 3] [--database-url URL]
 
 Against a throwaway embedded database (or `--database-url`, whose tables it fills), through the
-real application with its request log. Reports, for the schemathesis run and the corpus: answers
-by status, any 5xx, the failures schemathesis found by kind, whether every answered request has
-its `api_logs` row, and whether any refused request wrote anything (progress rows, history
-events, client events are counted before and after each refused request).
+real application with its request log, `--runs` times (Hypothesis draws anew each run). Reports,
+per run, for the schemathesis run and the corpus: any 5xx, the failures schemathesis found by
+kind, whether every answered request has its `api_logs` row, and whether any refused request wrote
+anything (progress rows, history events, client events are counted before and after each refused
+request); the answers by status of the last run; a run's seconds, median with the range.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.app import create_app
 from api.auth import hash_token
 from api.settings import ApiSettings, ApiToken
-from bench.common import machine, throwaway_database
+from bench.common import add_runs_argument, markdown_table, measuring, repeat, throwaway_database
 from progress import routes
 from progress.db import make_engine, upgrade
 from progress.request_log import RequestLog
@@ -223,43 +224,96 @@ def run_corpus(client: TestClient, engine: Engine, tally: Tally) -> None:
             tally.answered(status, before, writes(engine), f"{request.method} {request.url[:60]}")
 
 
-def report(name: str, tally: Tally) -> None:
-    statuses = dict(sorted(tally.statuses.items()))
-    print(f"{name}: {sum(statuses.values())} requests, statuses {statuses}")
-    print(f"  5xx: {sum(n for status, n in statuses.items() if status >= 500)}")
-    print(f"  failures by kind: {dict(tally.failures) or 'none'}")
-    print(f"  refused requests that wrote something: {tally.written_when_refused or 'none'}")
+@dataclass(frozen=True)
+class FuzzRun:
+    """What one fuzz run found, and how long it took."""
+
+    fuzzed: Tally
+    corpus: Tally
+    answered: int  # HTTP requests the app answered (the checks' own and /openapi.json too)
+    logged: int  # new api_logs rows
+    dropped: int
+    seconds: float
+
+
+def fuzz_once(url: str, examples: int) -> FuzzRun:
+    engine = make_engine(url)
+    logged_before = logged_rows(engine)
+    request_log = RequestLog(engine, interval_ms=60_000)
+    app = Answered(create_app(ProgressService(engine), api_settings(), request_log=request_log))
+    started = time.perf_counter()
+    fuzzed, corpus = Tally(), Tally()
+    with TestClient(app, raise_server_exceptions=False) as client:
+        run_schemathesis(app, engine, examples, fuzzed)
+        run_corpus(client, engine, corpus)
+        request_log.flush()
+        health = request_log.health()
+    seconds = time.perf_counter() - started
+    logged = logged_rows(engine) - logged_before
+    engine.dispose()
+    return FuzzRun(fuzzed, corpus, app.count, logged, health.dropped, seconds)
+
+
+def five_xx(tally: Tally) -> int:
+    return sum(n for status, n in tally.statuses.items() if status >= 500)
+
+
+def row(number: int, run: FuzzRun) -> list[str]:
+    generated = sum(run.fuzzed.statuses.values())
+    corpus = sum(run.corpus.statuses.values())
+    wrote = run.fuzzed.written_when_refused + run.corpus.written_when_refused
+    return [
+        str(number),
+        f"{generated:,} + {corpus} corpus",
+        f"{run.answered:,}",
+        str(five_xx(run.fuzzed) + five_xx(run.corpus)),
+        ", ".join(f"{kind} × {n}" for kind, n in run.fuzzed.failures.items()) or "none",
+        "; ".join(wrote) or "none",
+        f"{run.logged:,} / {run.answered:,}",
+        str(run.dropped),
+        f"{run.seconds:,.0f}",
+    ]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=5000)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--examples", type=int, default=800, help="per run, at most")
     parser.add_argument("--database-url", default=None)
+    add_runs_argument(parser)
     args = parser.parse_args()
-    print(machine())
-    with database(args.database_url) as url:
-        engine = make_engine(url)
-        logged_before = logged_rows(engine)
-        request_log = RequestLog(engine, interval_ms=60_000)
-        app = Answered(create_app(ProgressService(engine), api_settings(), request_log=request_log))
-        started = time.perf_counter()
-        fuzzed, corpus = Tally(), Tally()
-        with TestClient(app, raise_server_exceptions=False) as client:
-            run_schemathesis(app, engine, args.examples, fuzzed)
-            run_corpus(client, engine, corpus)
-            request_log.flush()
-            health = request_log.health()
-        elapsed = time.perf_counter() - started
-        report("schemathesis", fuzzed)
-        report("hostile corpus", corpus)
+    with database(args.database_url) as url, measuring(url, args.runs):
+        runs = []
+
+        def measure(_run: int) -> dict[str, float]:
+            run = fuzz_once(url, args.examples)
+            runs.append(run)
+            return {"seconds": run.seconds, "requests/s": run.answered / run.seconds}
+
+        figures = repeat(measure, args.runs)
+        print()
         print(
-            f"api_logs: {logged_rows(engine) - logged_before} new rows for {app.count} answered "
-            "requests (the generated ones, those schemathesis' checks send, its read of "
-            f"/openapi.json); logger written {health.written}, dropped {health.dropped}, "
-            f"pending {health.pending}"
+            markdown_table(
+                [
+                    "run",
+                    "generated requests",
+                    "with the checks' own requests",
+                    "5xx",
+                    "schemathesis failures",
+                    "refused requests that wrote",
+                    "`api_logs` rows / answered requests",
+                    "logger dropped",
+                    "seconds",
+                ],
+                [row(number, run) for number, run in enumerate(runs, 1)],
+                text_columns=9,
+            )
         )
-        print(f"{elapsed:.0f} s")
-        engine.dispose()
+        for name, tally in (("schemathesis", runs[-1].fuzzed), ("corpus", runs[-1].corpus)):
+            print(f"\nStatuses of the last run, {name}: {dict(sorted(tally.statuses.items()))}")
+        print(
+            f"\nA run took {figures['seconds'].cell(0)} s, "
+            f"{figures['requests/s'].cell()} answered requests a second."
+        )
 
 
 if __name__ == "__main__":

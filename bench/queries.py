@@ -1,19 +1,20 @@
 """Every query behind the dashboard, on benchmark-sized data, beside the naive SQL for the same
 question (the brief's where it has one) — same data, same window, same run.
 
-    python -m bench.queries [--learners 100000] [--api-logs 10000000] [--days 30] [--rounds 2]
+    python -m bench.queries [--learners 100000] [--api-logs 10000000] [--days 30] [--runs 3]
+    python -m bench.queries --url postgresql+psycopg://postgres@127.0.0.1:5432/bench_speed
 
 Loads the demo data into a fresh embedded PostgreSQL and folds it into the rollups (as
-`progress-ops demo-data` does), then, for windows of 1 h, 24 h, 7 d and 30 d ending at the data's
-end, times each query warm: the median of 5 runs (the naive SQL: of 3, or 1 run when it takes
-over a second). The whole measurement is repeated `--rounds` times on the same data and each cell
-keeps its best round, so a noisy neighbour on a shared machine costs less. Budget: 100 ms.
+`progress-ops demo-data` does) — or reads `--url`, a database loaded that way, without writing
+to it — then, for windows of 1 h, 24 h, 7 d and 30 d ending at the data's end, times each query
+warm (statement sent, every row fetched) and the naive SQL beside it. A run times each of them
+once (the first run after an untimed warm-up); every cell is the median of `--runs` runs with the
+range. Budget: 100 ms, by the median.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,16 @@ from typing import Any
 
 from sqlalchemy import Engine, TextClause, text
 
-from bench.common import add_data_arguments, load_benchmark_data, machine, throwaway_database
+from bench.common import (
+    Spread,
+    add_data_arguments,
+    add_runs_argument,
+    benchmark_data,
+    markdown_table,
+    measuring,
+    repeat,
+    slowest,
+)
 from progress.db import make_engine
 from queries import api_health, certificates, client, learning, overview
 from queries.window import Window
@@ -225,110 +235,89 @@ QUESTIONS = [
 ]
 
 
-def timed_ms(run: Callable[[], object], runs: int) -> float:
-    run()  # warm
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
+Figures = dict[tuple[str, str, str], float]
+
+
+def elapsed_ms(run: Callable[[], object], *, warm: bool) -> float:
+    """One timed execution, after an untimed one when `warm` (the first run's caches)."""
+    if warm:
         run()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings) * 1e3
+    started = time.perf_counter()
+    run()
+    return (time.perf_counter() - started) * 1e3
 
 
-def naive_ms(engine: Engine, sql: TextClause, window: Window) -> float:
+def naive_runner(engine: Engine, sql: TextClause, window: Window) -> Callable[[], object]:
     bounds = {"start": window.start, "end": window.end, "bucket": api_health.bucket_for(window)}
-    with engine.connect() as connection:
 
-        def run() -> object:
+    def run() -> object:
+        with engine.connect() as connection:
             return connection.execute(sql, bounds).all()
 
-        started = time.perf_counter()
-        run()
-        slow = time.perf_counter() - started > 1
-        return timed_ms(run, 1 if slow else 3)
+    return run
 
 
-def measure(engine: Engine, now: datetime) -> dict[tuple[str, str], tuple[float, float | None]]:
-    """(question, preset) → (our ms, naive ms or None)."""
-    cells: dict[tuple[str, str], tuple[float, float | None]] = {}
+def measure(engine: Engine, now: datetime, run: int) -> Figures:
+    """One run: every question for every window, ours then the naive SQL, each once (the first
+    run warms each first). (question, preset, 'ours' or 'naive') → ms."""
+    figures: Figures = {}
     for question in QUESTIONS:
         for preset in PRESETS:
             window = Window.last(preset, now=now)
-            ours = timed_ms(partial(question.ours, engine, window), 5)
-            naive = None
+            ours = partial(question.ours, engine, window)
+            figures[question.name, preset, "ours"] = elapsed_ms(ours, warm=run == 0)
             if question.naive is not None:
-                naive = naive_ms(engine, text(question.naive), window)
-            cells[question.name, preset] = (ours, naive)
-    return cells
+                naive = naive_runner(engine, text(question.naive), window)
+                figures[question.name, preset, "naive"] = elapsed_ms(naive, warm=run == 0)
+    return figures
 
 
-def best(
-    rounds: list[dict[tuple[str, str], tuple[float, float | None]]],
-) -> dict[tuple[str, str], tuple[float, float | None]]:
-    merged = {}
-    for key in rounds[0]:
-        ours = min(r[key][0] for r in rounds)
-        naives = [n for r in rounds if (n := r[key][1]) is not None]
-        merged[key] = (ours, min(naives) if naives else None)
-    return merged
+def ratio_cell(ours: Spread, naive: Spread) -> str:
+    ratio = naive.median / ours.median
+    return f"{naive.cell()} · {ratio:,.1f}×" if ratio < 10 else f"{naive.cell()} · {ratio:,.0f}×"
 
 
-def ms_text(value: float) -> str:
-    return f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
-
-
-def ms_cell(value: float) -> str:
-    return f"**{ms_text(value)}**" if value > BUDGET_MS else ms_text(value)
-
-
-def ratio_cell(ours: float, naive: float) -> str:
-    ratio = naive / ours
-    return (
-        f"{ms_text(naive)} ({ratio:,.1f}×)" if ratio < 10 else f"{ms_text(naive)} ({ratio:,.0f}×)"
-    )
-
-
-def table(cells: dict[tuple[str, str], tuple[float, float | None]]) -> str:
+def table(figures: dict[tuple[str, str, str], Spread]) -> str:
     header = [
         "query",
         *(f"{p} ms" for p in PRESETS),
         "baseline",
-        *(f"baseline {p} ms (÷ ours)" for p in PRESETS),
+        *(f"baseline {p} ms · ÷ ours" for p in PRESETS),
     ]
-    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * 4 + "---|" + "---:|" * 4]
+    rows = []
     for question in QUESTIONS:
-        values = [cells[question.name, p] for p in PRESETS]
-        row = [question.name, *(ms_cell(ours) for ours, _ in values)]
+        ours = [figures[question.name, p, "ours"] for p in PRESETS]
+        row = [question.name, *(o.cell(budget=BUDGET_MS) for o in ours)]
         if question.naive is None:
             row += ["–", *("–" for _ in PRESETS)]
         else:
             row.append(question.naive_label)
-            for ours, naive in values:
-                assert naive is not None
-                row.append(ratio_cell(ours, naive))
-        lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines)
+            row += [
+                ratio_cell(o, figures[question.name, p, "naive"])
+                for o, p in zip(ours, PRESETS, strict=True)
+            ]
+        rows.append(row)
+    return markdown_table(header, rows, also_text={len(PRESETS) + 1})
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     add_data_arguments(parser)
-    parser.add_argument("--rounds", type=int, default=2)
+    add_runs_argument(parser)
     args = parser.parse_args()
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
 
-    with throwaway_database() as url:
-        engine = make_engine(url)
-        summary, loaded, folded = load_benchmark_data(engine, args, now=now)
-        print(f"Machine: {machine()}; embedded PostgreSQL 18")
-        print(
-            f"Data: {summary.progress_rows:,} learner-tutorial pairs of {args.learners:,} "
-            f"learners, {summary.api_logs:,} api_logs rows and {summary.client_events:,} client "
-            f"events over {args.days} days; loaded in {loaded:.0f} s, folded into the rollups in "
-            f"{folded:.1f} s. Best of {args.rounds} rounds.\n"
-        )
-        rounds = [measure(engine, now) for _ in range(args.rounds)]
-        print(table(best(rounds)))
+    with benchmark_data(args, now=datetime.now(UTC).replace(second=0, microsecond=0)) as data:
+        print(f"Data: {data.description}.")
+        engine = make_engine(data.url)
+        with measuring(data.url, args.runs):
+            figures = repeat(partial(measure, engine, data.now), args.runs)
+            print()
+            print(table(figures))
+            worst = slowest((f for (_, _, side), f in figures.items() if side == "ours"))
+            print(
+                f"\nSlowest of ours: {worst.cell()} ms — "
+                f"{worst.verdict(BUDGET_MS, f'the {BUDGET_MS:.0f} ms budget')}."
+            )
         engine.dispose()
 
 
