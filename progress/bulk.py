@@ -406,12 +406,10 @@ _COPY_LEARNERS = (
     INSERT INTO learner_tutorial_days (tutorial_id, day, user_id)
     SELECT (%(tutorial_ids)s::text[])[tutorial + 1], day, {learner_id_sql("learner")}
     FROM demo_tutorial_days
-    ON CONFLICT DO NOTHING
     """,
     f"""
     INSERT INTO learner_days (day, user_id)
     SELECT day, {learner_id_sql("learner")} FROM demo_days
-    ON CONFLICT DO NOTHING
     """,
 )
 
@@ -472,17 +470,22 @@ def copy_learners(connection: Connection, rows: LearnerRows, names: LearnerNames
 
 
 @contextmanager
-def secondary_indexes_dropped(engine: Engine, tables: Sequence[str]) -> Iterator[None]:
+def indexes_dropped(
+    engine: Engine, tables: Sequence[str], *, primary_keys: Sequence[str] = ()
+) -> Iterator[None]:
     """Drop the foreign keys, unique constraints and indexes of `tables` (all but their primary
-    keys) for a bulk load into *empty* tables, and build them again afterwards, whatever happens
-    (exactly as they were: from PostgreSQL's own definitions).
+    keys, but for the tables in `primary_keys`) for a bulk load into *empty* tables, and build
+    them again afterwards, whatever happens (exactly as they were: from PostgreSQL's own
+    definitions).
 
     Building an index once over all rows is several times cheaper than updating it row by row,
     and a foreign key is checked by one join instead of a trigger per row. A process killed
     during the load leaves the tables without them: load into a new database again.
     """
     with engine.begin() as connection:
-        found = connection.execute(_SECONDARY, {"tables": list(tables)}).all()
+        found = connection.execute(
+            _INDEXES, {"tables": [*tables, *primary_keys], "primary_keys": list(primary_keys)}
+        ).all()
         for _, drop, _ in found:
             connection.execute(text(drop))
     try:
@@ -494,9 +497,10 @@ def secondary_indexes_dropped(engine: Engine, tables: Sequence[str]) -> Iterator
                 connection.execute(text(create))
 
 
-# (order to build in, DROP, CREATE) for every index and constraint but the primary keys; the
-# drops are run in the order listed (foreign keys first), the builds by the first column.
-_SECONDARY = text("""
+# (order to build in, DROP, CREATE) for every index and constraint but the primary keys not
+# asked for; the drops are run in the order listed (foreign keys first), the builds by the first
+# column.
+_INDEXES = text("""
     SELECT 2, format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname),
            format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname,
                   pg_get_constraintdef(c.oid))
@@ -507,7 +511,8 @@ _SECONDARY = text("""
            format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname,
                   pg_get_constraintdef(c.oid))
     FROM pg_constraint c
-    WHERE c.conrelid = ANY (CAST(:tables AS regclass[])) AND c.contype = 'u'
+    WHERE c.conrelid = ANY (CAST(:tables AS regclass[]))
+      AND (c.contype = 'u' OR c.contype = 'p' AND c.conrelid = ANY (CAST(:primary_keys AS regclass[])))
     UNION ALL
     SELECT 0, format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
     FROM pg_index i

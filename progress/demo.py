@@ -36,7 +36,7 @@ from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from progress import routes
@@ -49,7 +49,7 @@ from progress.bulk import (
     copy_client_events,
     copy_learners,
     reserve_progress_ids,
-    secondary_indexes_dropped,
+    indexes_dropped,
 )
 from progress.db import make_engine, mask_url
 from progress.errors import InvalidInput
@@ -59,6 +59,7 @@ from progress.schema import (
     CLIENT_EVENT_KINDS,
     MIGRATION_OUTCOMES,
     WITHIN_DAYS,
+    learner_days,
     progress_events,
     rollup_watermarks,
     tutorial_progress,
@@ -480,7 +481,7 @@ def _split(
 ) -> list[list[dict[str, Any]]]:
     """`items` (in row order) as one list per row, `counts[row]` each."""
     ends = np.cumsum(counts).tolist()
-    return [items[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    return [items[start:end] for start, end in zip([0, *ends], ends, strict=False)]
 
 
 def _iso(micros: Micros) -> list[str | None]:
@@ -752,6 +753,7 @@ PROGRESS_TABLES = (
     "tutorial_certificates",
     "progress_events",
 )
+ACTIVE_DAY_TABLES = ("learner_tutorial_days", "learner_days")  # only rows of new learners
 _COHORT_COLUMNS = (
     "starters",
     *(f"{kind}_{n}d" for kind in ("completed", "certified") for n in WITHIN_DAYS),
@@ -929,7 +931,7 @@ def load_demo_data(engine: Engine, spec: DemoSpec, *, workers: int = 1) -> DemoS
     pairs = 0
     counts: CohortCounts | None = None
     events = []
-    with secondary_indexes_dropped(engine, PROGRESS_TABLES):
+    with indexes_dropped(engine, PROGRESS_TABLES, primary_keys=ACTIVE_DAY_TABLES):
         for loaded in _load_learners(engine, spec, tutorials_, workers):
             pairs += loaded.pairs
             if counts is None:
@@ -972,6 +974,9 @@ def _client_event_names(tutorials_: list[Tutorial]) -> dict[str, Sequence[str]]:
 
 
 def has_progress(engine: Engine) -> bool:
+    """Whether the database has any learner's progress (or active days)."""
     with engine.connect() as connection:
-        first = connection.execute(select(tutorial_progress.c.id).limit(1)).first()
-    return first is not None
+        return any(
+            connection.execute(select(literal(1)).select_from(table).limit(1)).first()
+            for table in (tutorial_progress, learner_days)
+        )
