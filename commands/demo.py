@@ -13,7 +13,6 @@ from progress.demo import DemoSpec, has_progress, load_demo_data
 from progress.errors import InvalidInput
 from queries.rollups import refresh
 
-
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 

@@ -48,8 +48,8 @@ from progress.bulk import (
     copy_api_logs,
     copy_client_events,
     copy_learners,
-    reserve_progress_ids,
     indexes_dropped,
+    reserve_progress_ids,
 )
 from progress.db import make_engine, mask_url
 from progress.errors import InvalidInput
@@ -252,7 +252,7 @@ class LearnerChunk:
 
     @property
     def done(self) -> npt.NDArray[np.int16]:
-        return (self.chapter_seen & self.chapter_done).sum(axis=1).astype(np.int16)
+        return np.asarray((self.chapter_seen & self.chapter_done).sum(axis=1), dtype=np.int16)
 
     @property
     def last_watched(self) -> Micros:
@@ -271,30 +271,38 @@ class LearnerChunk:
 
     @property
     def attempts(self) -> npt.NDArray[np.int16]:
-        return self.attempt_seen.sum(axis=2).astype(np.int16)
+        return np.asarray(self.attempt_seen.sum(axis=2), dtype=np.int16)
 
     @property
     def best_score(self) -> npt.NDArray[np.float64]:
-        return np.where(self.attempt_seen, self.score, -1.0).max(axis=2)
+        return np.asarray(
+            np.where(self.attempt_seen, self.score, -1.0).max(axis=2), dtype=np.float64
+        )
 
     @property
     def quiz_passed(self) -> npt.NDArray[np.bool_]:
-        return (self.attempt_seen & (self.score >= PASS_SCORE)).any(axis=2)
+        return np.asarray((self.attempt_seen & (self.score >= PASS_SCORE)).any(axis=2), dtype=bool)
 
     @property
     def quiz_at(self) -> Micros:
-        return np.where(self.attempt_seen, self.attempt_at, NONE).max(axis=2)
+        return np.asarray(
+            np.where(self.attempt_seen, self.attempt_at, NONE).max(axis=2), dtype=np.int64
+        )
 
     @property
     def eligible(self) -> npt.NDArray[np.bool_]:
         """Every chapter complete and every quiz attempted passed (`certificate_eligible`)."""
-        return (self.done >= self.total) & ((self.attempts == 0) | self.quiz_passed).all(axis=1)
+        quizzes = np.asarray(((self.attempts == 0) | self.quiz_passed).all(axis=1), dtype=bool)
+        return np.asarray((self.done >= self.total) & quizzes, dtype=bool)
 
     @property
     def updated(self) -> Micros:
         """The pair's last activity: its last chapter, quiz attempt or certificate."""
-        return np.maximum.reduce(
-            [self.started, self.last_watched, self.quiz_at.max(axis=1), self.certified]
+        return np.asarray(
+            np.maximum.reduce(
+                [self.started, self.last_watched, self.quiz_at.max(axis=1), self.certified]
+            ),
+            dtype=np.int64,
         )
 
     def rows(self, first_id: int, tutorial_ids: Sequence[str]) -> LearnerRows:
@@ -492,7 +500,7 @@ def _iso(micros: Micros) -> list[str | None]:
 
 def _last(moments: Micros, seen: npt.NDArray[np.bool_]) -> Micros:
     """Per row, the moment of the last column seen (the columns are in time order)."""
-    return np.where(seen, moments, NONE).max(axis=1)
+    return np.asarray(np.where(seen, moments, NONE).max(axis=1), dtype=np.int64)
 
 
 # completion_percentage × 100 for (chapters completed, total), rounded as `progress.rules` does
@@ -536,11 +544,13 @@ def learner_chunk(spec: DemoSpec, tutorials_: list[Tutorial], chunk: int) -> Lea
     agent = rng.integers(1, len(SUPPORT_AGENTS) + 1, size=pairs).astype(np.int16)
 
     shape = (pairs, MAX_CHAPTERS)
-    finished = rng.random(shape) < continue_chances(spec, tutorials_, tutorial, started)
+    finished = rng.random(shape) < continue_chances(
+        spec, tutorials_, tutorial.astype(np.int16), started
+    )
     length = lengths[tutorial]
     reached_position = np.where(finished, length, rng.uniform(0.05, 0.95, shape) * length)
     watch = np.round(reached_position * rng.uniform(1.0, 1.4, shape), 1)
-    position = np.round(reached_position, 1)
+    position = np.asarray(np.round(reached_position, 1), dtype=np.float64)
     chapter_at = started[:, None] + np.cumsum(
         np.round(rng.exponential(600 * 60e6, shape)).astype(np.int64), axis=1
     )
@@ -826,8 +836,8 @@ class CohortCounts:
             }
         for kind, array in (("chapters", self.chapters), ("certificate", self.certificate)):
             for t, d, value in zip(*np.nonzero(array), strict=True):
-                key = (tutorials_[t].tutorial_id, first + timedelta(days=int(d)), int(value))
-                counts[(kind, key)] = {"learners": int(array[t, d, value])}
+                row = (tutorials_[t].tutorial_id, first + timedelta(days=int(d)), int(value))
+                counts[(kind, row)] = {"learners": int(array[t, d, value])}
         return counts
 
 

@@ -84,7 +84,7 @@ def test_the_learners_active_days_equal_a_fold_from_scratch(engine: Engine) -> N
     load_demo_data(engine, SPEC)
     assert refresh(engine) > 0  # the request logs and client events, not the progress events
     loaded = {
-        name: rows(engine, f"SELECT * FROM {name}")
+        name: rows(engine, f"SELECT * FROM {name}")  # noqa: S608 (the two names below)
         for name in ("learner_tutorial_days", "learner_days")
     }
     with engine.begin() as connection:
@@ -92,7 +92,7 @@ def test_the_learners_active_days_equal_a_fold_from_scratch(engine: Engine) -> N
         connection.execute(text("DELETE FROM rollup_watermarks WHERE name = 'progress_events'"))
     refresh(engine)
     for name, before in loaded.items():
-        assert rows(engine, f"SELECT * FROM {name}") == before, name
+        assert rows(engine, f"SELECT * FROM {name}") == before, name  # noqa: S608
         assert len(before) > 100
 
 
@@ -142,5 +142,3 @@ def test_learner_ids_made_in_sql_are_the_demos_own(engine: Engine, number: int) 
     with engine.connect() as connection:
         made = connection.execute(text(f"SELECT {sql}"), {"number": number}).scalar_one()
     assert made == learner_id(number)
-
-
