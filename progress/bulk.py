@@ -1,10 +1,15 @@
 """Bulk loading with COPY, for demo and benchmark data.
 
 Row-at-a-time writes run at a few thousand rows per second; COPY runs at hundreds of thousands.
-`copy_progress` loads whole learner states (computed by `progress.rules`, so the aggregates are
-the service's own) together with one audit event each; `copy_api_logs` streams request rows in
-PostgreSQL's binary COPY format, built column-wise with numpy instead of row by row in Python.
-"""
+- `copy_progress` (the service's `import_progress`) loads whole learner states computed by
+  `progress.rules` with one audit event each.
+- `copy_columns` streams numpy columns into a temporary staging table in PostgreSQL's binary COPY
+  format — a chunk of rows is one numpy buffer, not a Python tuple per row — and an `INSERT …
+  SELECT` moves them on, making the text (ids, names) from numbers: `copy_api_logs`,
+  `copy_client_events` and `copy_learners` (the demo's learners: progress, chapters, quizzes,
+  certificates, audit events, active days).
+- `indexes_dropped` builds a table's indexes and foreign keys once after a load into empty tables
+  instead of row by row during it."""
 
 from __future__ import annotations
 
