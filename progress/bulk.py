@@ -81,7 +81,7 @@ def copy_progress(
             "tutorial_progress (id, tutorial_id, user_id, completion_percentage,"
             " chapters_completed, total_chapters, declared_total_chapters, total_watch_time,"
             " certificate_eligible, certificate_earned, last_watched_at, created_at, updated_at,"
-            " started_at, completed_at)",
+            " started_at, completed_at, certified_at)",
             (
                 (
                     progress_id,
@@ -99,6 +99,7 @@ def copy_progress(
                     item.updated_at,
                     state.started_at,
                     state.completed_at,
+                    state.certified_at,
                 )
                 for progress_id, item, state in zip(ids, items, states, strict=True)
             ),

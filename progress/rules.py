@@ -19,7 +19,8 @@ every rule lives here once and is unit-tested without a database:
 - Moments (`stamp_moments`): `started_at` is the pair's first progress and survives every change
   but a reset (a restore puts the snapshot's start back); `completed_at` is the moment every
   chapter was first complete, and is cleared while the tutorial is not complete (a new chapter
-  in the total, a reset).
+  in the total, a reset); `certified_at` is the certificate's `awarded_at` (None without one: a
+  restore to a state before the award takes it away, a restore after a reset puts it back).
 - Cohort counts (`cohort_counts`, `cohort_moves`): what the pair adds to the completion-trend
   rollups, and how a change moves it.
 """
@@ -82,6 +83,12 @@ class ProgressState:
     exists: bool = False
     started_at: datetime | None = None
     completed_at: datetime | None = None
+
+    @property
+    def certified_at(self) -> datetime | None:
+        """When the certificate was issued (None without one). Stored on the progress row beside
+        `started_at` and `completed_at`, so "certified within N days" reads one row."""
+        return None if self.certificate is None else self.certificate.awarded_at
 
     @property
     def total_chapters(self) -> int:

@@ -82,6 +82,9 @@ tutorial_progress = Table(
     # (NULL while not): the moments completion trends count from (progress.rules.stamp_moments).
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("completed_at", DateTime(timezone=True)),
+    # When the certificate was issued (NULL without one): tutorial_certificates.awarded_at, kept
+    # on the row so "certified within N days" reads one row (ProgressState.certified_at).
+    Column("certified_at", DateTime(timezone=True)),
     UniqueConstraint("tutorial_id", "user_id"),
     CheckConstraint("completion_percentage BETWEEN 0 AND 100", name="completion_percentage_range"),
     CheckConstraint("chapters_completed >= 0", name="chapters_completed_non_negative"),
@@ -99,6 +102,18 @@ tutorial_progress = Table(
     ),
     # The learners behind a cohort cell: who started when (in one tutorial or all).
     Index("ix_tutorial_progress_started_at_tutorial_id", "started_at", "tutorial_id"),
+    # …and who of them completed / had the certificate within N days: only the learners who did,
+    # by start and the time it took, so a cohort where few did is not read row by row.
+    *(
+        Index(
+            f"ix_tutorial_progress_started_at_{moment}",
+            "started_at",
+            text(f"({moment}_at - started_at)"),
+            "tutorial_id",
+            postgresql_where=text(f"{moment}_at IS NOT NULL"),
+        )
+        for moment in ("completed", "certified")
+    ),
 )
 
 chapter_progress = Table(

@@ -350,6 +350,7 @@ def write_state(
             "updated_at": at,
             "started_at": new.started_at,
             "completed_at": new.completed_at,
+            "certified_at": new.certified_at,
         },
     )
 

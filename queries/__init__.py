@@ -102,7 +102,7 @@ total row; `raw=True` builds the same statement over the progress rows, for test
   chapters_completed, learners; `largest_drops(reach)`, `side_by_side(summary, medians, drops)`.
 - `compare(before, after, tutorial_id)` / `difference_interval(c1, n1, c2, n2)` → `Difference`
   (Newcombe's hybrid score interval); `learners_statement(start, end, tutorials, who, within)` →
-  user_id, tutorial_id, started_at, completed_at, certificate_at, completion_percentage.
+  user_id, tutorial_id, started_at, completed_at, certified_at, completion_percentage.
 
 `targets` — `targets(settings=None) -> list[Target]` (key, label, threshold, direction, unit;
 overridable with `PROGRESS_OPS_TARGET_*` variables), `evaluate(target, value) -> Evaluation`

@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Select
 
 from dashboard import trend_charts
 from dashboard.context import engine
-from dashboard.links import CONSOLE, with_console_links
+from dashboard.links import with_console_links
 from dashboard.trend_choices import CURVES, DEFAULTS, WEEKS, TrendChoices
 from dashboard.widgets import csv_download, database_guard, empty_state, table
 from queries import trends
@@ -30,6 +31,9 @@ POINTS = st.column_config.NumberColumn(format="%+.1f pts")
 DAYS = st.column_config.NumberColumn(format="%d d")
 WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
 COHORT = st.column_config.DatetimeColumn(format="YYYY-MM-DD", timezone="UTC")
+# The two views of the week-by-week table (each whole at 1024 px; the CSV has every column).
+WEEKLY_COMPLETION = ["completion_pct", "previous_pct", "change_pts"]
+WEEKLY_CERTIFICATES = ["certificates", "certificate_pct", "median_days_to_certificate"]
 COHORT_FORMATS = {"day": "%Y-%m-%d", "week": "week of %Y-%m-%d", "month": "%B %Y"}
 
 
@@ -61,18 +65,28 @@ def panel(
     *,
     column_config: dict[str, Any] | None = None,
     shown: pd.DataFrame | None = None,
+    views: dict[str, list[str]] | None = None,
     details: tuple[str, ...] = (),
 ) -> None:
-    """A table with its CSV (recording the page's choices) and its SQL."""
+    """A table with its CSV (every column of `data`, recording the page's choices) and its SQL.
+    `shown` is what the table shows (fewer, narrower columns: whole at 1024 px); `views` splits
+    it into tabs, each showing the named columns."""
     display, texts = blank_when_missing(data if shown is None else shown)
     config = {k: v for k, v in (column_config or {}).items() if k not in texts}
-    config |= {
-        column: st.column_config.TextColumn(
-            (column_config or {}).get(column, {}).get("label"), alignment="right"
+    for column in texts:
+        setting = (column_config or {}).get(column, {})
+        config[column] = st.column_config.TextColumn(
+            setting.get("label"),
+            width=setting.get("width"),
+            help=setting.get("help"),
+            alignment="right",
         )
-        for column in texts
-    }
-    table(display, column_config=config, key=f"t-{name}")
+    if views is None:
+        table(display, column_config=config, key=f"t-{name}")
+    else:
+        for tab, (view, columns) in zip(st.tabs(list(views)), views.items(), strict=True):
+            with tab:
+                table(display[columns], column_config=config, key=f"t-{name}-{view}")
     csv_download(
         data,
         name,
@@ -91,6 +105,8 @@ def _cell_format(column: str) -> str:
         return "{:+.1f} pts"
     if column.startswith("median_days"):
         return "{:,.0f} d"
+    if column.endswith("_after"):
+        return "after {:.1f} d"
     return "{:,.0f}"
 
 
@@ -252,9 +268,9 @@ def over_time(choices: TrendChoices, span: Span, now: datetime) -> None:
     st.header(f"Completion within {n} days, week by week")
     st.caption(
         f"For each week's starters: the share who completed every chapter within {n} days, beside "
-        "the week before (change in percentage points); certificates within the same days and the "
-        "median whole days to the certificate. Blank while the week is younger than "
-        f"{n} days."
+        "the week before (change in percentage points); under *Certificates*, certificates within "
+        "the same days and the median whole days to the certificate. Blank while the week is "
+        f"younger than {n} days. The CSV has every column, counts included."
     )
     raw, cohort_sql = read(lambda: trends.cohorts_statement(span, "week", (n,)))
     medians, median_sql = read(lambda: trends.median_days_statement(span, "week", n, now))
@@ -280,16 +296,39 @@ def over_time(choices: TrendChoices, span: Span, now: datetime) -> None:
         f"Completion within {n} days by start week",
         choices,
         [cohort_sql, median_sql],
+        views={
+            "Completion": ["cohort", "tutorial_id", "starters", *WEEKLY_COMPLETION],
+            "Certificates": ["cohort", "tutorial_id", "starters", *WEEKLY_CERTIFICATES],
+        },
         column_config={
-            "cohort": COHORT,
+            "cohort": st.column_config.DatetimeColumn(
+                "week of", format="YYYY-MM-DD", timezone="UTC"
+            ),
             "starters": COUNT,
             "completed": COUNT,
-            "completion_pct": PERCENT,
-            "previous_pct": st.column_config.NumberColumn("week before", format="%.1f %%"),
-            "change_pts": POINTS,
+            "completion_pct": st.column_config.NumberColumn(
+                "completed",
+                format="%.1f %%",
+                help=f"Completed every chapter within {n} days of starting",
+            ),
+            "previous_pct": st.column_config.NumberColumn(
+                "week before", format="%.1f %%", help="The same tutorial's previous start week"
+            ),
+            "change_pts": st.column_config.NumberColumn(
+                "change", format="%+.1f pts", help="Percentage points since the week before"
+            ),
             "certificates": COUNT,
-            "certificate_pct": PERCENT,
-            "median_days_to_certificate": DAYS,
+            "certificate_pct": st.column_config.NumberColumn(
+                "certified",
+                format="%.1f %%",
+                help=f"Had the certificate within {n} days of starting",
+            ),
+            "median_days_to_certificate": st.column_config.NumberColumn(
+                "median days",
+                format="%d d",
+                help=f"Median whole days from start to certificate, of those certified within "
+                f"{n} days",
+            ),
         },
     )
 
@@ -312,10 +351,11 @@ def side_by_side(choices: TrendChoices, span: Span, now: datetime) -> None:
     st.header("Tutorials side by side")
     st.caption(
         f"Learners who started in the range. Completion and certificate rates within {n} days "
-        f"count only those who have had {n} days (*counted*). Largest drop: the chapter that the "
-        "largest share of the learners who got to it did not complete. Quiz pass rate: learners "
-        "whose every quiz is passed ÷ learners with a quiz score. Click a column to sort; "
-        "*funnel* opens the tutorial on Learning activity."
+        f"count only those who have had {n} days (the CSV says how many: *counted*). Largest "
+        "drop: the chapter that the largest share of the learners who got to it did not "
+        "complete. Median: whole days from start to certificate. Quiz pass rate: learners whose "
+        "every quiz is passed ÷ learners with a quiz score. Click a column to sort; a tutorial's "
+        "name opens its funnel on Learning activity."
     )
     summary, summary_sql = read(lambda: trends.summary_statement(span, n, now))
     medians, median_sql = read(lambda: trends.median_days_statement(span, None, n, now))
@@ -325,28 +365,62 @@ def side_by_side(choices: TrendChoices, span: Span, now: datetime) -> None:
         show_sql(summary_sql, median_sql, reach_sql)
         return
     result = trends.side_by_side(summary, medians, trends.largest_drops(reach))
-    shown = result.assign(funnel=[learning_link(t, span) for t in result["tutorial_id"]])
+    shown = pd.DataFrame(
+        {
+            "tutorial_id": [learning_link(t, span) for t in result["tutorial_id"]],
+            "starters": result["starters"],
+            "completion_pct": result["completion_pct"],
+            "certificate_pct": result["certificate_pct"],
+            "median_days_to_certificate": result["median_days_to_certificate"],
+            "largest_drop": [
+                "" if pd.isna(chapter) else f"ch {chapter:.0f}: {lost:.0f} %"
+                for chapter, lost in zip(
+                    result["largest_drop_chapter"], result["largest_drop_pct"], strict=True
+                )
+            ],
+            "quiz_pass_pct": result["quiz_pass_pct"],
+        }
+    )
     panel(
         result,
         "tutorials",
         "Tutorials side by side",
         choices,
         [summary_sql, median_sql, reach_sql],
-        shown=shown[["funnel", *result.columns]],
+        shown=shown,
         column_config={
-            "funnel": st.column_config.LinkColumn("funnel", display_text="funnel", width="small"),
+            "tutorial_id": st.column_config.LinkColumn(
+                "tutorial",
+                display_text=r"tutorial=([^&]*)",
+                help="Opens the tutorial's funnel on Learning activity",
+            ),
             "starters": COUNT,
-            "counted": COUNT,
-            "completion_pct": st.column_config.NumberColumn(f"completed ≤ {n} d", format="%.1f %%"),
+            "completion_pct": st.column_config.NumberColumn(
+                "completed",
+                format="%.1f %%",
+                help=f"Completed every chapter within {n} days, of those counted",
+            ),
             "certificate_pct": st.column_config.NumberColumn(
-                f"certificate ≤ {n} d", format="%.1f %%"
+                "certified",
+                format="%.1f %%",
+                help=f"Had the certificate within {n} days, of those counted",
             ),
-            "median_days_to_certificate": DAYS,
-            "largest_drop_chapter": st.column_config.NumberColumn(
-                "largest drop at chapter", format="%d"
+            "median_days_to_certificate": st.column_config.NumberColumn(
+                "median",
+                format="%d d",
+                help=f"Median whole days from start to certificate, of those certified within "
+                f"{n} days",
             ),
-            "largest_drop_pct": st.column_config.NumberColumn("lost there", format="%.1f %%"),
-            "quiz_pass_pct": PERCENT,
+            "largest_drop": st.column_config.TextColumn(
+                "largest drop",
+                help="The chapter that lost the largest share of the learners who got to it, "
+                "and that share",
+            ),
+            "quiz_pass_pct": st.column_config.NumberColumn(
+                "quiz pass",
+                format="%.0f %%",
+                help="Learners whose every quiz is passed ÷ learners with a quiz score",
+            ),
         },
     )
 
@@ -395,12 +469,15 @@ def what_changed(choices: TrendChoices, tutorial_ids: list[str], now: datetime) 
     columns[1].metric(
         f"After ({after_span.start:%d %b} – {after_span.end - timedelta(days=1):%d %b})",
         f"{p2:.1f} %",
-        delta=f"{100 * result.difference:+.1f} pts",
         help=f"{result.after_completed:,} of {result.after_learners:,} learners",
     )
-    columns[2].metric(
-        "95 % interval of the change",
-        f"{100 * result.low:+.1f} to {100 * result.high:+.1f} pts",
+    columns[2].metric(  # the interval below the change: as the value it is cut at 1024 px
+        "Change (95 % interval)",
+        f"{100 * result.difference:+.1f} pts",
+        delta=f"{100 * result.low:+.1f} to {100 * result.high:+.1f} pts",
+        delta_color="off",
+        delta_arrow="off",
+        help="After − before, in percentage points; below it, its 95 % interval",
     )
     verdict = (
         "The change is **unlikely to be noise**: the interval does not include 0."
@@ -433,7 +510,25 @@ def what_changed(choices: TrendChoices, tutorial_ids: list[str], now: datetime) 
         f"Completion within {n} days before and after {split}",
         choices,
         [before_sql, after_sql],
-        column_config={"learners": COUNT, "completed": COUNT, "completion_pct": PERCENT},
+        shown=pd.DataFrame(
+            {
+                "side": comparison["side"],
+                "started": [
+                    f"{first:%d %b} – {last:%d %b}"
+                    for first, last in zip(
+                        comparison["first_start_day"], comparison["last_start_day"], strict=True
+                    )
+                ],
+                "learners": comparison["learners"],
+                "completed": comparison["completed"],
+                "completion_pct": comparison["completion_pct"],
+            }
+        ),
+        column_config={
+            "learners": COUNT,
+            "completed": COUNT,
+            "completion_pct": st.column_config.NumberColumn("completion", format="%.1f %%"),
+        },
         details=(tutorial_id,),
     )
 
@@ -471,18 +566,53 @@ def learners_behind(choices: TrendChoices, cohorts: pd.DataFrame, tutorial_ids: 
         f"Learners who {who} ({start:{fmt}}, {tutorial_id})",
         choices,
         [sql],
-        shown=with_console_links(people),
+        shown=learner_rows(people),
         column_config={
-            "console": CONSOLE,
-            "started_at": WHEN,
-            "completed_at": WHEN,
-            "certificate_at": WHEN,
-            "completion_percentage": PERCENT,
+            "user_id": st.column_config.LinkColumn(
+                "learner",
+                display_text=r"user=([^&]*)",
+                help="Opens the learner's progress in the console",
+            ),
+            "started_at": st.column_config.DatetimeColumn(
+                "started", format="D MMM HH:mm", timezone="UTC"
+            ),
+            "completed_after": st.column_config.NumberColumn(
+                "completed",
+                format="after %.1f d",
+                help="Days from start to completing every chapter (the CSV has the moments)",
+            ),
+            "certified_after": st.column_config.NumberColumn(
+                "certified",
+                format="after %.1f d",
+                help="Days from start to the certificate (the CSV has the moments)",
+            ),
+            "completion_percentage": st.column_config.NumberColumn("progress", format="%.0f %%"),
         },
         details=(f"{start:%Y-%m-%d}", tutorial_id, who.replace(" ", "-")),
     )
     if len(people) >= 500:
         st.caption("The first 500, earliest start first.")
+
+
+def learner_rows(people: pd.DataFrame) -> pd.DataFrame:
+    """The learner list as shown: the learner (a link to the console), the tutorial, the start,
+    and the days to completing and to the certificate — floored to a tenth, so a learner shown
+    "after 0.9 d" did it within 1 day, as the figures count."""
+
+    def days_after_start(moment: pd.Series) -> pd.Series:
+        days = (moment - people["started_at"]).dt.total_seconds() / 86_400
+        return (days * 10).map(np.floor) / 10
+
+    return pd.DataFrame(
+        {
+            "user_id": with_console_links(people)["console"],
+            "tutorial_id": people["tutorial_id"],
+            "started_at": people["started_at"],
+            "completed_after": days_after_start(people["completed_at"]),
+            "certified_after": days_after_start(people["certified_at"]),
+            "completion_percentage": people["completion_percentage"],
+        }
+    )
 
 
 def render() -> None:

@@ -88,6 +88,8 @@ def test_stored_aggregates_equal_what_the_child_rows_say(engine: Engine) -> None
            OR p.completion_percentage <> least(100, round(100.0 * c.done / p.total_chapters, 2))
            OR p.certificate_earned <> EXISTS (
                 SELECT 1 FROM tutorial_certificates t WHERE t.progress_id = p.id)
+           OR p.certified_at IS DISTINCT FROM (
+                SELECT t.awarded_at FROM tutorial_certificates t WHERE t.progress_id = p.id)
         """,
     )
     assert mismatches == 0

@@ -20,9 +20,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, text, update
 
-from progress.schema import progress_events, tutorial_progress, tutorials
+from progress.schema import (
+    progress_events,
+    tutorial_certificates,
+    tutorial_progress,
+    tutorials,
+)
 from progress.service import ProgressService
 from queries import trends
 from queries.sql import frame
@@ -282,6 +287,113 @@ def test_the_learners_behind_a_cohort_cell(
     assert people["user_id"].tolist() == expected
 
 
+def certified_moments(engine: Engine) -> dict[tuple[str, str], datetime | None]:
+    """Each pair's `certified_at`, beside the certificate row's `awarded_at` it must equal."""
+    with engine.connect() as connection:
+        pairs = connection.execute(
+            select(
+                tutorial_progress.c.tutorial_id,
+                tutorial_progress.c.user_id,
+                tutorial_progress.c.certified_at,
+                tutorial_certificates.c.awarded_at,
+            ).select_from(
+                tutorial_progress.outerjoin(
+                    tutorial_certificates,
+                    tutorial_certificates.c.progress_id == tutorial_progress.c.id,
+                )
+            )
+        ).all()
+    assert all(row.certified_at == row.awarded_at for row in pairs)
+    return {(row.tutorial_id, row.user_id): row.certified_at for row in pairs}
+
+
+def test_certified_at_follows_the_certificate_through_revoke_reset_and_restore(
+    data: Engine,
+) -> None:
+    """H completes `t` on 20 Nov; the certificate is issued at 12:00, revoked by support at 13:00
+    (a restore of the state before the award), issued again at 14:00; the pair is reset on 21 Nov
+    and the reset undone on 22 Nov: the certificate of 14:00 is back, and so is its moment."""
+    clock = Clock()
+    service = ProgressService(data, clock=clock)
+    for when, chapter_id in (("2026-11-20T10:00:00", "ch-01"), ("2026-11-20T11:00:00", "ch-02")):
+        clock.now = at(when)
+        service.update_chapter_progress(
+            "t",
+            "H",
+            chapter_id=chapter_id,
+            watch_time=60,
+            completed=True,
+            last_position=60,
+            actor="H",
+            source="api",
+        )
+
+    def event(kind: str) -> int:
+        with data.connect() as connection:
+            return int(
+                connection.execute(
+                    select(func.max(progress_events.c.id)).where(
+                        progress_events.c.user_id == "H", progress_events.c.kind == kind
+                    )
+                ).scalar_one()
+            )
+
+    assert certified_moments(data)[("t", "H")] is None
+    clock.now = at("2026-11-20T12:00:00")
+    service.complete_tutorial("t", "H", actor="H", source="api")
+    assert certified_moments(data)[("t", "H")] == at("2026-11-20T12:00:00")
+    clock.now = at("2026-11-20T13:00:00")
+    service.restore_progress(event("complete"), actor="sam@support", reason="issued by mistake")
+    assert certified_moments(data)[("t", "H")] is None
+    clock.now = at("2026-11-20T14:00:00")
+    service.complete_tutorial("t", "H", actor="H", source="api")
+    assert certified_moments(data)[("t", "H")] == at("2026-11-20T14:00:00")
+    clock.now = at("2026-11-21T10:00:00")
+    service.reset_progress("t", "H", actor="sam@support", source="console")
+    assert ("t", "H") not in certified_moments(data)
+    clock.now = at("2026-11-22T10:00:00")
+    service.restore_progress(event("reset"), actor="sam@support", reason="reset by mistake")
+    moments = certified_moments(data)
+    assert moments[("t", "H")] == at("2026-11-20T14:00:00")
+    # Of the fixture's learners only A has the certificate, issued 5 Nov 01:00.
+    assert {pair: moment for pair, moment in moments.items() if moment is not None} == {
+        ("t", "A"): at("2026-11-05T01:00:00"),
+        ("t", "H"): at("2026-11-20T14:00:00"),
+    }
+    week_of_16_nov = at("2026-11-16T00:00:00")
+    certified = rows(
+        data,
+        trends.learners_statement(
+            week_of_16_nov, week_of_16_nov + timedelta(days=7), ("t",), "certified", 1
+        ),
+    )
+    assert certified[["user_id", "certified_at"]].to_dict("records") == [
+        {"user_id": "H", "certified_at": pd.Timestamp(at("2026-11-20T14:00:00"))}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "within", "expected"),
+    [
+        # Whole days from the start: B 1 d 1 s to complete (1 whole day), A 3 d, G 2 h.
+        ("completed", 1, ["G"]),
+        ("completed", 2, ["B", "G"]),
+        ("completed", 7, ["B", "A", "G"]),
+        ("certified", 3, []),  # A: 3 d 1 h, 3 whole days — not within 3
+        ("certified", 7, ["A"]),
+        ("not completed", 1, ["B", "A", "C", "E", "F", "D"]),
+    ],
+)
+def test_the_learners_who_did_within_n_days_in_a_month_of_all_tutorials(
+    data: Engine, who: trends.Who, within: int, expected: list[str]
+) -> None:
+    november = at("2026-11-01T00:00:00")
+    people = rows(
+        data, trends.learners_statement(november, at("2026-12-01T00:00:00"), (), who, within)
+    )
+    assert people["user_id"].tolist() == expected
+
+
 def test_a_period_ends_where_the_next_one_starts() -> None:
     assert trends.period_end(week("2026-11-02"), "week") == week("2026-11-09")
     assert trends.period_end(week("2026-11-02"), "day") == week("2026-11-03")
@@ -322,3 +434,36 @@ def test_migration_0005_backfills_the_moments_and_the_rollup_from_existing_rows(
         (trends.chapter_reach_statement(SPAN), trends.chapter_reach_statement(SPAN, raw=True)),
     ):
         pd.testing.assert_frame_equal(rows(data, rollup), rows(data, raw), check_dtype=False)
+
+
+def test_migration_0008_backfills_certified_at_from_the_certificates(
+    data: Engine, database_url: str
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from progress.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.downgrade(config, "0007")  # the rows as 0007 kept them: no certified_at
+    with data.connect() as connection:
+        columns = connection.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'tutorial_progress'"
+            )
+        ).scalars()
+        assert "certified_at" not in set(columns)
+    command.upgrade(config, "head")
+    moments = certified_moments(data)
+    assert {pair: moment for pair, moment in moments.items() if moment is not None} == {
+        ("t", "A"): at("2026-11-05T01:00:00")
+    }
+    assert len(moments) == 7
+    start = at("2026-11-02T00:00:00")
+    people = rows(
+        data, trends.learners_statement(start, start + timedelta(days=7), (), "certified", 7)
+    )
+    assert people["user_id"].tolist() == ["A"]

@@ -63,7 +63,7 @@ def test_on_demo_data_every_section_shows(app_env: None, engine: Engine) -> None
         "Learners behind a figure",
     ]
     assert len(app.dataframe) >= 5
-    assert any(m.label == "95 % interval of the change" for m in app.metric)
+    assert any(m.label == "Change (95 % interval)" for m in app.metric)
 
 
 def test_the_choices_round_trip_through_the_url(app_env: None, engine: Engine) -> None:
@@ -92,5 +92,5 @@ def test_the_learners_behind_a_cell_each_link_to_the_console(app_env: None, engi
     assert not app.exception
     learners = app.dataframe[-1].value
     assert len(learners) > 0
-    assert learners["console"].str.startswith("console?user=learner-").all()
-    assert learners["completed_at"].notna().all()
+    assert learners["user_id"].str.startswith("console?user=learner-").all()
+    assert learners["completed_after"].between(0, 60, inclusive="left").all()
