@@ -383,9 +383,9 @@ _COPY_LEARNERS = (
     INSERT INTO tutorial_progress (id, tutorial_id, user_id, completion_percentage,
         chapters_completed, total_chapters, declared_total_chapters, total_watch_time,
         certificate_eligible, certificate_earned, last_watched_at, created_at, updated_at,
-        started_at, completed_at)
+        started_at, completed_at, certified_at)
     SELECT id, tutorial_id, user_id, percent, done, total, declared_total, watch, eligible,
-           certified IS NOT NULL, last_watched, started, updated, started, completed
+           certified IS NOT NULL, last_watched, started, updated, started, completed, certified
     FROM pairs
     """,  # noqa: S608 (built from constants only)
     f"""
