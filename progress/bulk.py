@@ -342,7 +342,7 @@ class LearnerRows:
     - `events`: each pair's audit event — its time, tutorial, learner and state after
       (`ProgressSnapshot` JSON) — made by the caller, where the rows' values are at hand;
     - `tutorial_days` (`tutorial`, `day`, `learner`) and `days` (`day`, `learner`): the days the
-      learners were active (`learner_tutorial_days`, `learner_days`), new rows only.
+      learners were active (`learner_tutorial_days`, `learner_days`; rows already there stay).
     """
 
     pairs: Columns
@@ -412,10 +412,12 @@ _COPY_LEARNERS = (
     INSERT INTO learner_tutorial_days (tutorial_id, day, user_id)
     SELECT (%(tutorial_ids)s::text[])[tutorial + 1], day, {learner_id_sql("learner")}
     FROM demo_tutorial_days
+    ON CONFLICT DO NOTHING
     """,  # noqa: S608 (built from constants only)
     f"""
     INSERT INTO learner_days (day, user_id)
     SELECT day, {learner_id_sql("learner")} FROM demo_days
+    ON CONFLICT DO NOTHING
     """,  # noqa: S608 (built from constants only)
 )
 

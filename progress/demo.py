@@ -36,7 +36,7 @@ from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, func, literal, select, text
+from sqlalchemy import Engine, Table, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from progress import routes
@@ -60,6 +60,7 @@ from progress.schema import (
     MIGRATION_OUTCOMES,
     WITHIN_DAYS,
     learner_days,
+    learner_tutorial_days,
     progress_events,
     rollup_watermarks,
     tutorial_progress,
@@ -763,7 +764,6 @@ PROGRESS_TABLES = (
     "tutorial_certificates",
     "progress_events",
 )
-ACTIVE_DAY_TABLES = ("learner_tutorial_days", "learner_days")  # only rows of new learners
 _COHORT_COLUMNS = (
     "starters",
     *(f"{kind}_{n}d" for kind in ("completed", "certified") for n in WITHIN_DAYS),
@@ -941,7 +941,9 @@ def load_demo_data(engine: Engine, spec: DemoSpec, *, workers: int = 1) -> DemoS
     pairs = 0
     counts: CohortCounts | None = None
     events = []
-    with indexes_dropped(engine, PROGRESS_TABLES, primary_keys=ACTIVE_DAY_TABLES):
+    # The active-day tables' keys too when they are empty (else new rows may meet old ones).
+    empty = [t.name for t in (learner_tutorial_days, learner_days) if not _has_rows(engine, t)]
+    with indexes_dropped(engine, PROGRESS_TABLES, primary_keys=empty):
         for loaded in _load_learners(engine, spec, tutorials_, workers):
             pairs += loaded.pairs
             if counts is None:
@@ -984,9 +986,11 @@ def _client_event_names(tutorials_: list[Tutorial]) -> dict[str, Sequence[str]]:
 
 
 def has_progress(engine: Engine) -> bool:
-    """Whether the database has any learner's progress (or active days)."""
+    return _has_rows(engine, tutorial_progress)
+
+
+def _has_rows(engine: Engine, table: Table) -> bool:
     with engine.connect() as connection:
-        return any(
-            connection.execute(select(literal(1)).select_from(table).limit(1)).first()
-            for table in (tutorial_progress, learner_days)
+        return (
+            connection.execute(select(literal(1)).select_from(table).limit(1)).first() is not None
         )
