@@ -59,10 +59,15 @@ from progress.schema import (
     CLIENT_EVENT_KINDS,
     MIGRATION_OUTCOMES,
     WITHIN_DAYS,
+    api_logs,
+    client_events,
     learner_days,
     learner_tutorial_days,
     progress_events,
     rollup_watermarks,
+    tutorial_certificate_days,
+    tutorial_chapter_days,
+    tutorial_cohort_days,
     tutorial_progress,
     tutorials,
 )
@@ -968,8 +973,14 @@ def load_demo_data(engine: Engine, spec: DemoSpec, *, workers: int = 1) -> DemoS
         )
         copy_client_events(connection, client_events_, _client_event_names(tutorials_))
         copy_api_logs(connection, columns)
+    written = (
+        *PROGRESS_TABLES,
+        *(t.name for t in (learner_tutorial_days, learner_days, tutorials, client_events)),
+        *(t.name for t in (tutorial_cohort_days, tutorial_chapter_days, tutorial_certificate_days)),
+        api_logs.name,
+    )
     with engine.begin() as connection:  # plans for the new rows (autovacuum would, later)
-        connection.execute(text(f"ANALYZE {', '.join(PROGRESS_TABLES)}"))
+        connection.execute(text(f"ANALYZE {', '.join(written)}"))
     return DemoSummary(
         len(tutorials_), pairs, len(columns.timestamps), len(client_events_["occurred_at"])
     )
