@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from datetime import UTC, datetime
 
@@ -11,6 +12,8 @@ from progress.db import analyze, database_url, make_engine, mask_url, upgrade
 from progress.demo import DemoSpec, has_progress, load_demo_data
 from progress.errors import InvalidInput
 from queries.rollups import refresh
+
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +34,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--now",
         default=None,
         help="ISO 8601 time the data ends at (default: now, to the minute)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"processes generating and loading learners side by side (default {DEFAULT_WORKERS}:"
+        " the CPU cores, at most 4); the data is the same for any number",
     )
     parser.add_argument(
         "--if-empty",
@@ -74,13 +84,16 @@ def run(args: argparse.Namespace) -> int:
                 "empty database, or pass --if-empty to skip loading.",
             )
         started = time.perf_counter()
-        summary = load_demo_data(engine, spec)
+        summary = load_demo_data(engine, spec, workers=args.workers)
+        loaded = time.perf_counter()
         refresh(engine)  # fold the new request logs into the dashboard's rollups
-        analyze(engine)  # statistics for the planner, as autovacuum would gather later
+        analyze(engine)  # the rollups the fold wrote too, as autovacuum would later
+        done = time.perf_counter()
         print(
-            f"Loaded demo data into {mask_url(url)} in {time.perf_counter() - started:.1f} s: "
-            f"{summary.tutorials} tutorials, {summary.progress_rows:,} learner-tutorial pairs, "
-            f"{summary.api_logs:,} API requests, {summary.client_events:,} client events."
+            f"Loaded demo data into {mask_url(url)} in {done - started:.1f} s (folded into the"
+            f" rollups in {done - loaded:.1f} s of it): {summary.tutorials} tutorials,"
+            f" {summary.progress_rows:,} learner-tutorial pairs of {spec.learners:,} learners,"
+            f" {summary.api_logs:,} API requests, {summary.client_events:,} client events."
         )
     finally:
         engine.dispose()

@@ -33,7 +33,7 @@ PAGES = [
 ]
 DATA_PAGES = PAGES[:-1]
 CONSOLE = PAGES[-1]
-TUTORIAL = "security"  # in the demo below: learners, quizzes and certificates
+TUTORIAL = "typescript"  # in the demo below: learners, quizzes and certificates
 
 
 def demo(engine: Engine) -> None:
