@@ -633,7 +633,8 @@ def learner_rows(people: pd.DataFrame) -> pd.DataFrame:
     "after 0.9 d" did it within 1 day, as the figures count."""
 
     def days_after_start(moment: pd.Series) -> pd.Series:
-        days = (moment - people["started_at"]).dt.total_seconds() / 86_400
+        # A list where nobody completed has a column of only NULLs, read as objects, not times.
+        days = (pd.to_datetime(moment, utc=True) - people["started_at"]).dt.total_seconds() / 86_400
         return (days * 10).map(np.floor) / 10
 
     return pd.DataFrame(
