@@ -44,7 +44,11 @@ SCORE_RULE = "At most maxScore: a score above it is a 422"
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
+    # Only the brief's camelCase names: a snake_case key is an unknown field, ignored like others,
+    # never a second name for a field (it would be validated, and refused, behind the document).
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_alias=True, validate_by_name=False, strict=True
+    )
 
 
 class ChapterUpdate(_Request):

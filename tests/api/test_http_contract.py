@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from progress import routes
 from progress.errors import InvalidInput
 from progress.validation import check_id, id_pattern
-from tests.api.conftest import AS_SERVICE, LEARNER, TUTORIAL
+from tests.api.conftest import AS_LEARNER, AS_SERVICE, LEARNER, TUTORIAL
 
 BASE = f"/v1/tutorials/progress/{TUTORIAL}"
 CHAPTER = {
@@ -174,3 +174,35 @@ def test_the_documented_id_pattern_is_what_the_service_checks(value: str) -> Non
     except InvalidInput:
         accepted = False
     assert bool(re.match(id_pattern(), value)) == accepted
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        (
+            "chapter",
+            {
+                "userId": LEARNER,
+                "chapterId": "ch-1",
+                "watchTime": 30,
+                "completed": False,
+                "lastPosition": 30,
+                "total_chapters": "abc",
+                "watch_time": -1,
+            },
+        ),
+        ("migrate", {"userId": LEARNER, "totalChapters": 2, "total_chapters": -5}),
+    ],
+    ids=["chapter", "migrate"],
+)
+def test_a_snake_case_key_is_an_unknown_field_ignored_not_a_second_name_for_a_field(
+    client: TestClient, route: str, body: dict[str, object]
+) -> None:
+    """Schemathesis found it: the document allows unknown fields, so `total_chapters: -5` beside
+    `totalChapters` must not be read (and refused) as the same field."""
+    answer = client.post(
+        f"/v1/tutorials/progress/{TUTORIAL}/{route}", json=body, headers=AS_LEARNER
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["userId"] == LEARNER
