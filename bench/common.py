@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, event, func, make_url, select, text
 from sqlalchemy.pool import Pool
 
-from progress.db import make_engine, start_embedded, upgrade
+from progress.db import analyze, make_engine, start_embedded, upgrade
 from progress.demo import DemoSpec, DemoSummary, load_demo_data
 from progress.schema import api_logs, client_events, tutorial_progress
 from queries.rollups import refresh
@@ -282,8 +282,7 @@ def load_benchmark_data(
     started = time.perf_counter()
     refresh(engine)
     folded = time.perf_counter() - started
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
+    analyze(engine)
     return summary, loaded, folded
 
 

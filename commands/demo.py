@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         summary = load_demo_data(engine, spec, workers=args.workers)
         loaded = time.perf_counter()
         refresh(engine)  # fold the new request logs into the dashboard's rollups
-        analyze(engine)  # the rollups the fold wrote too, as autovacuum would later
+        analyze(engine)  # once, for what the load and the fold wrote (autovacuum would, later)
         done = time.perf_counter()
         print(
             f"Loaded demo data into {mask_url(url)} in {done - started:.1f} s (folded into the"

@@ -36,7 +36,7 @@ from typing import Any, get_args
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, Table, func, literal, select, text
+from sqlalchemy import Engine, Table, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from progress import routes
@@ -59,15 +59,10 @@ from progress.schema import (
     CLIENT_EVENT_KINDS,
     MIGRATION_OUTCOMES,
     WITHIN_DAYS,
-    api_logs,
-    client_events,
     learner_days,
     learner_tutorial_days,
     progress_events,
     rollup_watermarks,
-    tutorial_certificate_days,
-    tutorial_chapter_days,
-    tutorial_cohort_days,
     tutorial_progress,
     tutorials,
 )
@@ -973,14 +968,6 @@ def load_demo_data(engine: Engine, spec: DemoSpec, *, workers: int = 1) -> DemoS
         )
         copy_client_events(connection, client_events_, _client_event_names(tutorials_))
         copy_api_logs(connection, columns)
-    written = (
-        *PROGRESS_TABLES,
-        *(t.name for t in (learner_tutorial_days, learner_days, tutorials, client_events)),
-        *(t.name for t in (tutorial_cohort_days, tutorial_chapter_days, tutorial_certificate_days)),
-        api_logs.name,
-    )
-    with engine.begin() as connection:  # plans for the new rows (autovacuum would, later)
-        connection.execute(text(f"ANALYZE {', '.join(written)}"))
     return DemoSummary(
         len(tutorials_), pairs, len(columns.timestamps), len(client_events_["occurred_at"])
     )
