@@ -143,7 +143,8 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(mask_url(str(engine.url)), first_line(error)) from error
 
 
-def _alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for the database at `url`: our migrations, no alembic.ini."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -153,7 +154,7 @@ def _alembic_config(url: str) -> Config:
 @cache
 def head_revision() -> str:
     """The schema revision this code needs: the newest migration."""
-    head = ScriptDirectory.from_config(_alembic_config("postgresql://")).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
     assert head is not None, "migrations/ holds no migration"
     return head
 
@@ -195,7 +196,7 @@ def analyze(engine: Engine) -> None:
 
 def upgrade(url: str) -> None:
     """Apply every Alembic migration to the database at `url`."""
-    config = _alembic_config(url)
+    config = alembic_config(url)
     try:
         command.upgrade(config, "head")
     except OperationalError as error:

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, select, update
 
 from commands import main
 from progress.annotations import add_annotation
-from progress.db import MIGRATIONS_DIR
+from progress.db import alembic_config
 from progress.errors import InvalidInput
 from progress.models import Source
 from progress.schema import annotations_table, progress_events
@@ -187,9 +186,7 @@ def test_progress_ops_annotate_with_bad_input_exits_2_and_writes_nothing(
 
 
 def test_a_schema_upgrade_leaves_a_migration_annotation(engine: Engine, database_url: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config = alembic_config(database_url)
     command.downgrade(config, "0007-1")  # drops the annotations table…
     command.upgrade(config, "head")  # …and brings it back, with the upgrade's mark
     [row] = stored(engine)

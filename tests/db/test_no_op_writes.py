@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, func, select, text
 
 from progress.bulk import ImportedProgress
-from progress.db import MIGRATIONS_DIR, upgrade
+from progress.db import alembic_config, upgrade
 from progress.models import Progress
 from progress.rules import ProgressState, apply_chapter
 from progress.schema import client_events, progress_events, tutorial_progress
@@ -202,9 +201,7 @@ def test_no_state_is_sql_null_from_the_service_and_from_the_demo_import(
 def test_migration_0004_converts_json_nulls_and_sorts_old_snapshots(
     migrated_engine: Engine, database_url: str
 ) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config = alembic_config(database_url)
     unsorted = {
         "tutorialId": T,
         "chapterProgress": [{"chapterId": "b"}, {"chapterId": "a"}],

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select, text, update
 
+from progress.db import alembic_config
 from progress.schema import (
     progress_events,
     tutorial_certificates,
@@ -404,13 +405,8 @@ def test_migration_0005_backfills_the_moments_and_the_rollup_from_existing_rows(
     data: Engine, database_url: str
 ) -> None:
     from alembic import command
-    from alembic.config import Config
 
-    from progress.db import MIGRATIONS_DIR
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config = alembic_config(database_url)
     command.downgrade(config, "0003")
     command.upgrade(config, "head")
     with data.connect() as connection:
@@ -440,13 +436,8 @@ def test_migration_0008_backfills_certified_at_from_the_certificates(
     data: Engine, database_url: str
 ) -> None:
     from alembic import command
-    from alembic.config import Config
 
-    from progress.db import MIGRATIONS_DIR
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config = alembic_config(database_url)
     command.downgrade(config, "0007")  # the rows as 0007 kept them: no certified_at
     with data.connect() as connection:
         columns = connection.execute(
